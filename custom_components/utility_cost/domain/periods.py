@@ -1,0 +1,65 @@
+"""Calendar periods in local time: today, this week (from Monday), month, year."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
+
+
+class Period(StrEnum):
+    """A calendar period that resets at local midnight."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    YEAR = "year"
+
+
+def period_start_date(period: Period, day: date) -> date:
+    """Return the first day of the period containing ``day``."""
+    if period is Period.DAY:
+        return day
+    if period is Period.WEEK:
+        return day - timedelta(days=day.weekday())
+    if period is Period.MONTH:
+        return day.replace(day=1)
+    return day.replace(month=1, day=1)
+
+
+def local_midnight(day: date, tz: tzinfo) -> datetime:
+    """Return the instant the local day starts, in UTC.
+
+    UTC, not local: Python subtracts two datetimes sharing a tzinfo by their wall
+    clocks, which is an hour off across a DST change.
+    """
+    return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class LocalDay:
+    """One local day: its date and the instants (UTC) it starts and ends."""
+
+    day: date
+    start: datetime
+    end: datetime
+    tz: tzinfo
+
+    @classmethod
+    def containing(cls, at: datetime, tz: tzinfo) -> LocalDay:
+        """Return the local day containing ``at``."""
+        day = at.astimezone(tz).date()
+        return cls(
+            day,
+            local_midnight(day, tz),
+            local_midnight(day + timedelta(days=1), tz),
+            tz,
+        )
+
+    def contains(self, at: datetime) -> bool:
+        """Return True if ``at`` falls within this day."""
+        return self.start <= at < self.end
+
+    def period_start(self, period: Period) -> datetime:
+        """Return the instant the period containing this day started."""
+        return local_midnight(period_start_date(period, self.day), self.tz)

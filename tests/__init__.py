@@ -1,0 +1,1 @@
+"""Tests for the utility_cost integration."""
