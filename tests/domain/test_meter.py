@@ -143,3 +143,12 @@ def test_unpriced_energy_is_flagged() -> None:
     assert update.booked
     assert update.unpriced
     assert meter.ledger.unpriced_kwh > 0
+
+
+def test_energy_readings_at_the_same_instant_are_booked_without_a_session() -> None:
+    meter = Meter(SourceKind.ENERGY, TZ, RULES, FLAT)
+    meter.reading(at(0), 1.0)
+    update = meter.reading(at(0), 1.5)
+    assert update.booked
+    assert meter.sessions.current is None
+    assert meter.ledger.lifetime.cost == pytest.approx(0.125)

@@ -224,10 +224,9 @@ def _utc_offset_changes(tz: tzinfo, first: date, last: date) -> Iterator[datetim
             low, high = previous.astimezone(UTC), following.astimezone(UTC)
             target = following.utcoffset()
             while high - low > timedelta(minutes=1):
-                middle = low + (high - low) / 2
-                middle = middle.replace(second=0, microsecond=0)
-                if middle <= low:
-                    middle = low + timedelta(minutes=1)
+                # Both ends are whole minutes at least two apart, so the floored
+                # middle lies strictly between them.
+                middle = (low + (high - low) / 2).replace(second=0, microsecond=0)
                 if middle.astimezone(tz).utcoffset() == target:
                     high = middle
                 else:

@@ -1,0 +1,105 @@
+"""utility_cost: what each appliance costs to run.
+
+Each config entry is one of the types of :class:`.const.EntryType`: a tariff (a
+price schedule, with price sensors) or something that uses energy (a tracked sensor,
+with energy, cost, period and session sensors priced by a tariff).
+"""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import config_validation as cv, entity_registry as er
+from homeassistant.helpers.event import async_track_entity_registry_updated_event
+from homeassistant.helpers.typing import ConfigType
+
+from .const import CONF_ENTRY_TYPE, CONF_SOURCE, CONF_TARIFF, DOMAIN, EntryType
+from .coordinator import (
+    MeterCoordinator,
+    TariffCoordinator,
+    UtilityCostConfigEntry,
+    meter_store,
+)
+from .repairs import (
+    async_create_tariff_missing_issue,
+    async_delete_tariff_missing_issue,
+)
+from .tariff import is_tariff_entry
+
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+PLATFORMS: dict[EntryType, list[Platform]] = {
+    EntryType.FIXED_TARIFF: [Platform.SENSOR],
+    EntryType.TRACKED_SENSOR: [Platform.SENSOR],
+}
+
+
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Set up the integration (it has no actions yet)."""
+    return True
+
+
+def _platforms(entry: UtilityCostConfigEntry) -> list[Platform]:
+    return PLATFORMS[EntryType(entry.data[CONF_ENTRY_TYPE])]
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: UtilityCostConfigEntry) -> bool:
+    """Set up a tariff or a tracked sensor."""
+    coordinator: TariffCoordinator | MeterCoordinator
+    if is_tariff_entry(entry):
+        coordinator = TariffCoordinator(hass, entry)
+        await coordinator.async_config_entry_first_refresh()
+        entry.runtime_data = coordinator
+        await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
+        return True
+
+    meter = MeterCoordinator(hass, entry)
+    await meter.async_config_entry_first_refresh()
+    entry.runtime_data = meter
+    await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
+    _follow_source_renames(hass, entry)
+    meter.async_start()
+    return True
+
+
+def _follow_source_renames(hass: HomeAssistant, entry: UtilityCostConfigEntry) -> None:
+    """Keep tracking the source when the user changes its entity id."""
+
+    @callback
+    def _renamed(event: Event[er.EventEntityRegistryUpdatedData]) -> None:
+        data = event.data
+        if data["action"] == "update" and "entity_id" in data["changes"]:
+            hass.config_entries.async_update_entry(
+                entry, data={**entry.data, CONF_SOURCE: data["entity_id"]}
+            )
+            hass.config_entries.async_schedule_reload(entry.entry_id)
+
+    entry.async_on_unload(
+        async_track_entity_registry_updated_event(
+            hass, entry.data[CONF_SOURCE], _renamed
+        )
+    )
+
+
+async def async_unload_entry(
+    hass: HomeAssistant, entry: UtilityCostConfigEntry
+) -> bool:
+    """Unload an entry; a meter writes its state to storage as it stops."""
+    return await hass.config_entries.async_unload_platforms(entry, _platforms(entry))
+
+
+async def async_remove_entry(
+    hass: HomeAssistant, entry: UtilityCostConfigEntry
+) -> None:
+    """Clean up after an entry is deleted.
+
+    A deleted meter's stored state goes with it. A deleted tariff leaves the meters
+    it priced without a price: each gets a repair issue to choose another tariff.
+    """
+    if is_tariff_entry(entry):
+        for other in hass.config_entries.async_entries(DOMAIN):
+            if other.options.get(CONF_TARIFF) == entry.entry_id:
+                async_create_tariff_missing_issue(hass, other)
+        return
+    async_delete_tariff_missing_issue(hass, entry.entry_id)
+    await meter_store(hass, entry.entry_id).async_remove()

@@ -1,0 +1,539 @@
+"""Config, options and reconfigure flows.
+
+The ``user`` step is a menu of entry types; each type has its own group of steps
+below. Every number a user types is checked here and answered with a translated
+error on the field, never with a schema error.
+"""
+
+from __future__ import annotations
+
+from datetime import time
+import math
+from typing import Any, Literal
+
+from homeassistant.components.sensor import SensorDeviceClass
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+    OptionsFlowWithReload,
+)
+from homeassistant.const import (
+    ATTR_DEVICE_CLASS,
+    ATTR_UNIT_OF_MEASUREMENT,
+    CONF_NAME,
+    Platform,
+)
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.generated.currencies import ACTIVE_CURRENCIES
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.selector import (
+    EntitySelector,
+    EntitySelectorConfig,
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+    TextSelector,
+    TimeSelector,
+)
+import voluptuous as vol
+
+from .const import (
+    CONF_BAND_DAYS,
+    CONF_BAND_END,
+    CONF_BAND_NAME,
+    CONF_BAND_START,
+    CONF_BANDS,
+    CONF_CURRENCY,
+    CONF_ENTRY_TYPE,
+    CONF_MIN_SESSION_S,
+    CONF_ON_THRESHOLD_W,
+    CONF_PRICE,
+    CONF_SOURCE,
+    CONF_SOURCE_KIND,
+    CONF_STANDING_CHARGE,
+    CONF_TARIFF,
+    DEFAULT_MIN_SESSION_S,
+    DEFAULT_ON_THRESHOLD_W,
+    DOMAIN,
+    MAX_MIN_SESSION_S,
+    MAX_ON_THRESHOLD_W,
+    MAX_PRICE_PER_KWH,
+    MAX_STANDING_CHARGE_PER_DAY,
+    WEEKDAYS,
+    EntryType,
+)
+from .domain.prices import overlapping_bands
+from .domain.units import SourceKind, source_kind_for_unit
+from .tariff import band_from_options, tariff_currency, tariff_selector
+
+_SOURCE_DEVICE_CLASSES: dict[str | None, SourceKind] = {
+    SensorDeviceClass.POWER: SourceKind.POWER,
+    SensorDeviceClass.ENERGY: SourceKind.ENERGY,
+}
+
+
+class NumberField(NumberSelector):
+    """A number box whose out-of-range or non-numeric input reaches the step.
+
+    The plain selector would reject such input with an untranslated schema error;
+    this one passes it through so that the step can answer with a translated error
+    on the field.
+    """
+
+    def __call__(self, data: Any) -> Any:
+        """Return the number, or the raw input if it is not an acceptable one."""
+        try:
+            return super().__call__(data)
+        except vol.Invalid:
+            return data
+
+
+def _number_field(
+    minimum: float,
+    maximum: float,
+    unit: str | None = None,
+    step: float | Literal["any"] = "any",
+) -> NumberField:
+    config = NumberSelectorConfig(
+        min=minimum, max=maximum, step=step, mode=NumberSelectorMode.BOX
+    )
+    if unit is not None:
+        config["unit_of_measurement"] = unit
+    return NumberField(config)
+
+
+def _number_in(
+    value: Any, minimum: float, maximum: float, *, above_minimum: bool = False
+) -> float | None:
+    """Return ``value`` as a finite float within the range, or None."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(number) or number > maximum:
+        return None
+    if number < minimum or (above_minimum and number == minimum):
+        return None
+    return number
+
+
+def _price_field() -> NumberField:
+    return _number_field(0, MAX_PRICE_PER_KWH)
+
+
+def _currency_selector() -> SelectSelector:
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=sorted(ACTIVE_CURRENCIES), mode=SelectSelectorMode.DROPDOWN
+        )
+    )
+
+
+def _source_selector() -> EntitySelector:
+    return EntitySelector(
+        EntitySelectorConfig(
+            domain=Platform.SENSOR,
+            device_class=[str(device_class) for device_class in _SOURCE_DEVICE_CLASSES],
+        )
+    )
+
+
+def _check_prices(user_input: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
+    """Validate the price and optional standing charge; return them as options."""
+    options: dict[str, Any] = {}
+    price = _number_in(
+        user_input.get(CONF_PRICE), 0, MAX_PRICE_PER_KWH, above_minimum=True
+    )
+    if price is None:
+        errors[CONF_PRICE] = "invalid_price"
+    options[CONF_PRICE] = price
+    if (charge := user_input.get(CONF_STANDING_CHARGE)) is not None:
+        standing = _number_in(charge, 0, MAX_STANDING_CHARGE_PER_DAY)
+        if standing is None:
+            errors[CONF_STANDING_CHARGE] = "invalid_standing_charge"
+        options[CONF_STANDING_CHARGE] = standing
+    return options
+
+
+def _check_source(
+    hass: HomeAssistant, entity_id: str
+) -> tuple[SourceKind | None, str | None]:
+    """Return the kind of quantity a source measures, or the error key why not."""
+    state = hass.states.get(entity_id)
+    registry_entry = er.async_get(hass).async_get(entity_id)
+    if state is None and registry_entry is None:
+        return None, "entity_not_found"
+    device_class = state.attributes.get(ATTR_DEVICE_CLASS) if state else None
+    unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) if state else None
+    if registry_entry is not None:
+        device_class = (
+            device_class
+            or registry_entry.device_class
+            or (registry_entry.original_device_class)
+        )
+        unit = unit or registry_entry.unit_of_measurement
+    kind = _SOURCE_DEVICE_CLASSES.get(device_class)
+    if kind is None:
+        return None, "not_power_or_energy"
+    if source_kind_for_unit(unit) is not kind:
+        return None, "unsupported_unit"
+    return kind, None
+
+
+def _source_unique_id(hass: HomeAssistant, entity_id: str) -> str:
+    """Identify a source by its registry id (stable across renames) if it has one."""
+    registry_entry = er.async_get(hass).async_get(entity_id)
+    return registry_entry.id if registry_entry is not None else entity_id
+
+
+class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Add a tariff or something that uses energy."""
+
+    VERSION = 1
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """Return the options flow of the entry's type."""
+        if config_entry.data[CONF_ENTRY_TYPE] == EntryType.FIXED_TARIFF:
+            return FixedTariffOptionsFlow()
+        return TrackedSensorOptionsFlow()
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask which kind of entry to add."""
+        return self.async_show_menu(step_id="user", menu_options=list(EntryType))
+
+    # --- fixed tariff ----------------------------------------------------------
+
+    async def async_step_fixed_tariff(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Name the tariff and give its price."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            name = str(user_input[CONF_NAME]).strip()
+            if not name:
+                errors[CONF_NAME] = "name_required"
+            options = _check_prices(user_input, errors)
+            if not errors:
+                await self.async_set_unique_id(
+                    f"{EntryType.FIXED_TARIFF}_{name.casefold()}"
+                )
+                self._abort_if_unique_id_configured()
+                return self.async_create_entry(
+                    title=name,
+                    data={
+                        CONF_ENTRY_TYPE: EntryType.FIXED_TARIFF,
+                        CONF_CURRENCY: user_input[CONF_CURRENCY],
+                    },
+                    options={**options, CONF_BANDS: []},
+                )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_NAME): TextSelector(),
+                vol.Required(CONF_PRICE): _price_field(),
+                vol.Required(
+                    CONF_CURRENCY, default=self.hass.config.currency
+                ): _currency_selector(),
+                vol.Optional(CONF_STANDING_CHARGE): _number_field(
+                    0, MAX_STANDING_CHARGE_PER_DAY
+                ),
+            }
+        )
+        return self.async_show_form(
+            step_id="fixed_tariff",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
+        )
+
+    # --- tracked sensor --------------------------------------------------------
+
+    async def async_step_tracked_sensor(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick a power or energy sensor and the tariff that prices it."""
+        tariffs = tariff_selector(self.hass)
+        if tariffs is None:
+            return self.async_abort(reason="no_tariffs")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            source = user_input[CONF_SOURCE]
+            kind, error = _check_source(self.hass, source)
+            if error is not None:
+                errors[CONF_SOURCE] = error
+            tariff = self.hass.config_entries.async_get_entry(
+                user_input.get(CONF_TARIFF, "")
+            )
+            if tariff is None:
+                errors[CONF_TARIFF] = "tariff_missing"
+            if kind is not None and tariff is not None:
+                await self.async_set_unique_id(_source_unique_id(self.hass, source))
+                self._abort_if_unique_id_configured()
+                state = self.hass.states.get(source)
+                name = str(user_input.get(CONF_NAME) or "").strip() or (
+                    state.name if state else source
+                )
+                return self.async_create_entry(
+                    title=name,
+                    data={
+                        CONF_ENTRY_TYPE: EntryType.TRACKED_SENSOR,
+                        CONF_SOURCE: source,
+                        CONF_SOURCE_KIND: kind,
+                        CONF_CURRENCY: tariff_currency(tariff),
+                    },
+                    options={
+                        CONF_TARIFF: tariff.entry_id,
+                        CONF_ON_THRESHOLD_W: DEFAULT_ON_THRESHOLD_W,
+                        CONF_MIN_SESSION_S: DEFAULT_MIN_SESSION_S,
+                    },
+                )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_SOURCE): _source_selector(),
+                vol.Required(CONF_TARIFF): tariffs,
+                vol.Optional(CONF_NAME): TextSelector(),
+            }
+        )
+        return self.async_show_form(
+            step_id="tracked_sensor",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the source of a tracked sensor (a tariff has only options)."""
+        entry = self._get_reconfigure_entry()
+        if entry.data[CONF_ENTRY_TYPE] != EntryType.TRACKED_SENSOR:
+            return self.async_abort(reason="reconfigure_tariff")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            source = user_input[CONF_SOURCE]
+            kind, error = _check_source(self.hass, source)
+            if error is not None:
+                errors[CONF_SOURCE] = error
+            else:
+                unique_id = _source_unique_id(self.hass, source)
+                if unique_id != entry.unique_id:
+                    await self.async_set_unique_id(unique_id)
+                    self._abort_if_unique_id_configured()
+                return self.async_update_reload_and_abort(
+                    entry,
+                    unique_id=unique_id,
+                    data_updates={CONF_SOURCE: source, CONF_SOURCE_KIND: kind},
+                )
+        schema = vol.Schema({vol.Required(CONF_SOURCE): _source_selector()})
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or {CONF_SOURCE: entry.data[CONF_SOURCE]}
+            ),
+            errors=errors,
+            description_placeholders={"name": entry.title},
+        )
+
+
+class FixedTariffOptionsFlow(OptionsFlowWithReload):
+    """Change a fixed tariff's prices and its time-of-use bands."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask what to change."""
+        menu = ["prices", "add_band"]
+        if self.config_entry.options.get(CONF_BANDS):
+            menu.append("remove_band")
+        return self.async_show_menu(step_id="init", menu_options=menu)
+
+    async def async_step_prices(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the base price and the standing charge."""
+        errors: dict[str, str] = {}
+        options = self.config_entry.options
+        if user_input is not None:
+            prices = _check_prices(user_input, errors)
+            if not errors:
+                kept = {
+                    key: value
+                    for key, value in options.items()
+                    if key not in (CONF_PRICE, CONF_STANDING_CHARGE)
+                }
+                return self.async_create_entry(data={**kept, **prices})
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_PRICE): _price_field(),
+                vol.Optional(CONF_STANDING_CHARGE): _number_field(
+                    0, MAX_STANDING_CHARGE_PER_DAY
+                ),
+            }
+        )
+        return self.async_show_form(
+            step_id="prices",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or options
+            ),
+            errors=errors,
+        )
+
+    async def async_step_add_band(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add a band: a price at certain hours of certain days."""
+        errors: dict[str, str] = {}
+        bands: list[dict[str, Any]] = list(
+            self.config_entry.options.get(CONF_BANDS, [])
+        )
+        if user_input is not None:
+            band = _check_band(user_input, bands, errors)
+            if not errors:
+                return self.async_create_entry(
+                    data={**self.config_entry.options, CONF_BANDS: [*bands, band]}
+                )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_BAND_NAME): TextSelector(),
+                vol.Required(CONF_PRICE): _price_field(),
+                vol.Required(CONF_BAND_START): TimeSelector(),
+                vol.Required(CONF_BAND_END): TimeSelector(),
+                vol.Required(CONF_BAND_DAYS, default=list(WEEKDAYS)): SelectSelector(
+                    SelectSelectorConfig(
+                        options=list(WEEKDAYS),
+                        multiple=True,
+                        mode=SelectSelectorMode.LIST,
+                        translation_key="weekday",
+                    )
+                ),
+            }
+        )
+        return self.async_show_form(
+            step_id="add_band",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
+        )
+
+    async def async_step_remove_band(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Remove one or more bands."""
+        bands: list[dict[str, Any]] = list(
+            self.config_entry.options.get(CONF_BANDS, [])
+        )
+        if user_input is not None:
+            removed = set(user_input[CONF_BANDS])
+            return self.async_create_entry(
+                data={
+                    **self.config_entry.options,
+                    CONF_BANDS: [b for b in bands if b[CONF_BAND_NAME] not in removed],
+                }
+            )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_BANDS): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[band[CONF_BAND_NAME] for band in bands],
+                        multiple=True,
+                        mode=SelectSelectorMode.LIST,
+                    )
+                )
+            }
+        )
+        return self.async_show_form(step_id="remove_band", data_schema=schema)
+
+
+def _check_band(
+    user_input: dict[str, Any], bands: list[dict[str, Any]], errors: dict[str, str]
+) -> dict[str, Any]:
+    """Validate a new band against the existing ones; return it as stored."""
+    name = str(user_input[CONF_BAND_NAME]).strip()
+    if not name:
+        errors[CONF_BAND_NAME] = "name_required"
+    elif any(band[CONF_BAND_NAME].casefold() == name.casefold() for band in bands):
+        errors[CONF_BAND_NAME] = "band_name_taken"
+    price = _number_in(user_input.get(CONF_PRICE), 0, MAX_PRICE_PER_KWH)
+    if price is None:
+        errors[CONF_PRICE] = "invalid_band_price"
+    days = [day for day in WEEKDAYS if day in user_input[CONF_BAND_DAYS]]
+    if not days:
+        errors[CONF_BAND_DAYS] = "no_days"
+    band = {
+        CONF_BAND_NAME: name,
+        CONF_PRICE: price,
+        CONF_BAND_START: time.fromisoformat(user_input[CONF_BAND_START]).isoformat(),
+        CONF_BAND_END: time.fromisoformat(user_input[CONF_BAND_END]).isoformat(),
+        CONF_BAND_DAYS: days,
+    }
+    if not errors and overlapping_bands([band_from_options(b) for b in (*bands, band)]):
+        errors["base"] = "band_overlap"
+    return band
+
+
+class TrackedSensorOptionsFlow(OptionsFlowWithReload):
+    """Change a tracked sensor's tariff and session rules."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Go to the only step."""
+        return await self.async_step_meter()
+
+    async def async_step_meter(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the tariff, the on-threshold and the minimum session length."""
+        entry = self.config_entry
+        tariffs = tariff_selector(self.hass, entry.data[CONF_CURRENCY])
+        if tariffs is None:
+            return self.async_abort(reason="no_tariffs")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            tariff = self.hass.config_entries.async_get_entry(
+                user_input.get(CONF_TARIFF, "")
+            )
+            if tariff is None:
+                errors[CONF_TARIFF] = "tariff_missing"
+            threshold = _number_in(
+                user_input.get(CONF_ON_THRESHOLD_W), 0, MAX_ON_THRESHOLD_W
+            )
+            if threshold is None:
+                errors[CONF_ON_THRESHOLD_W] = "invalid_threshold"
+            min_session = _number_in(
+                user_input.get(CONF_MIN_SESSION_S), 0, MAX_MIN_SESSION_S
+            )
+            if min_session is None:
+                errors[CONF_MIN_SESSION_S] = "invalid_min_session"
+            if not errors:
+                return self.async_create_entry(
+                    data={
+                        CONF_TARIFF: user_input[CONF_TARIFF],
+                        CONF_ON_THRESHOLD_W: threshold,
+                        CONF_MIN_SESSION_S: min_session,
+                    }
+                )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_TARIFF): tariffs,
+                vol.Required(CONF_ON_THRESHOLD_W): _number_field(
+                    0, MAX_ON_THRESHOLD_W, "W"
+                ),
+                vol.Required(CONF_MIN_SESSION_S): _number_field(
+                    0, MAX_MIN_SESSION_S, "s", step=1
+                ),
+            }
+        )
+        return self.async_show_form(
+            step_id="meter",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or entry.options
+            ),
+            errors=errors,
+            description_placeholders={"name": entry.title},
+        )

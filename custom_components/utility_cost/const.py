@@ -1,0 +1,61 @@
+"""Constants of the utility_cost integration."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+import logging
+from typing import Final
+
+DOMAIN: Final = "utility_cost"
+LOGGER = logging.getLogger(__package__)
+
+
+class EntryType(StrEnum):
+    """The kinds of config entry the menu offers."""
+
+    FIXED_TARIFF = "fixed_tariff"
+    TRACKED_SENSOR = "tracked_sensor"
+
+
+TARIFF_ENTRY_TYPES: Final = frozenset({EntryType.FIXED_TARIFF})
+
+# The model shown on each entry's device.
+DEVICE_MODELS: Final[dict[str, str]] = {
+    EntryType.FIXED_TARIFF: "Fixed tariff",
+    EntryType.TRACKED_SENSOR: "Tracked sensor",
+}
+
+# Entry data and options
+CONF_ENTRY_TYPE: Final = "entry_type"
+CONF_CURRENCY: Final = "currency"
+CONF_PRICE: Final = "price"
+CONF_STANDING_CHARGE: Final = "standing_charge"
+CONF_BANDS: Final = "bands"
+CONF_BAND_NAME: Final = "band_name"
+CONF_BAND_START: Final = "start"
+CONF_BAND_END: Final = "end"
+CONF_BAND_DAYS: Final = "days"
+CONF_SOURCE: Final = "source"
+CONF_SOURCE_KIND: Final = "source_kind"
+CONF_TARIFF: Final = "tariff"
+CONF_ON_THRESHOLD_W: Final = "on_threshold_w"
+CONF_MIN_SESSION_S: Final = "min_session_s"
+
+WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+# Limits of user input
+MAX_PRICE_PER_KWH: Final = 10_000.0  # high enough for currencies like IDR or KRW
+MAX_STANDING_CHARGE_PER_DAY: Final = 100_000.0
+MAX_ON_THRESHOLD_W: Final = 100_000.0
+MAX_MIN_SESSION_S: Final = 86_400
+
+DEFAULT_ON_THRESHOLD_W: Final = 5.0
+DEFAULT_MIN_SESSION_S: Final = 60
+
+# A power source held steady is accrued at least this often.
+POWER_REEVALUATION_INTERVAL: Final = timedelta(seconds=60)
+# Meter state is written to storage at most this long after a change (and on stop).
+METER_SAVE_DELAY_S: Final = 30
+
+EVENT_SESSION_ENDED: Final = f"{DOMAIN}_session_ended"

@@ -1,0 +1,319 @@
+"""Coordinators: one per config entry.
+
+* :class:`TariffCoordinator` publishes a tariff's price outlook (current and next
+  price) and refreshes exactly when the price changes.
+* :class:`MeterCoordinator` follows a tracked sensor: every state change of the source
+  becomes a reading of a domain :class:`~.domain.meter.Meter`; the meter's state is
+  kept in a :class:`~homeassistant.helpers.storage.Store` so that nothing measured is
+  lost or counted twice across restarts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+import math
+from typing import Any, Final
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import (
+    ATTR_UNIT_OF_MEASUREMENT,
+    EVENT_HOMEASSISTANT_STOP,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Event,
+    EventStateChangedData,
+    EventStateReportedData,
+    HomeAssistant,
+    State,
+    callback,
+)
+from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.event import (
+    async_track_point_in_utc_time,
+    async_track_state_change_event,
+    async_track_state_report_event,
+    async_track_time_change,
+    async_track_time_interval,
+)
+from homeassistant.helpers.storage import Store
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CONF_CURRENCY,
+    CONF_MIN_SESSION_S,
+    CONF_ON_THRESHOLD_W,
+    CONF_SOURCE,
+    CONF_SOURCE_KIND,
+    CONF_STANDING_CHARGE,
+    CONF_TARIFF,
+    DEFAULT_MIN_SESSION_S,
+    DEFAULT_ON_THRESHOLD_W,
+    DOMAIN,
+    EVENT_SESSION_ENDED,
+    LOGGER,
+    METER_SAVE_DELAY_S,
+    POWER_REEVALUATION_INTERVAL,
+)
+from .domain.meter import Meter, MeterUpdate
+from .domain.prices import PriceOutlook
+from .domain.sessions import Session, SessionRules
+from .domain.units import SourceKind, source_kind_for_unit, to_canonical
+from .repairs import (
+    async_create_tariff_missing_issue,
+    async_delete_tariff_missing_issue,
+)
+from .tariff import TariffLink, build_schedule, tariff_currency
+
+type UtilityCostConfigEntry = ConfigEntry[TariffCoordinator | MeterCoordinator]
+
+STORAGE_VERSION: Final = 1
+
+
+def meter_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """Return the store holding a tracked sensor's meter."""
+    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.meter.{entry_id}")
+
+
+class TariffCoordinator(DataUpdateCoordinator[PriceOutlook]):
+    """The price outlook of one tariff, refreshed at each price change."""
+
+    config_entry: UtilityCostConfigEntry
+
+    def __init__(self, hass: HomeAssistant, entry: UtilityCostConfigEntry) -> None:
+        """Build the tariff's schedule from its entry."""
+        super().__init__(
+            hass, LOGGER, config_entry=entry, name=f"{DOMAIN} tariff {entry.title}"
+        )
+        self.schedule = build_schedule(entry)
+        self.currency = tariff_currency(entry)
+        standing_charge = entry.options.get(CONF_STANDING_CHARGE)
+        self.standing_charge: float | None = (
+            None if standing_charge is None else float(standing_charge)
+        )
+        self._unsub_change: CALLBACK_TYPE | None = None
+
+    async def _async_update_data(self) -> PriceOutlook:
+        return self._outlook()
+
+    def _outlook(self) -> PriceOutlook:
+        outlook = PriceOutlook.at(self.schedule, dt_util.utcnow())
+        self._cancel_change()
+        if (end := outlook.current.end) is not None:
+            self._unsub_change = async_track_point_in_utc_time(
+                self.hass, self._price_changed, end
+            )
+        return outlook
+
+    @callback
+    def _price_changed(self, _now: datetime) -> None:
+        self._unsub_change = None
+        self.async_set_updated_data(self._outlook())
+
+    def _cancel_change(self) -> None:
+        if self._unsub_change is not None:
+            self._unsub_change()
+            self._unsub_change = None
+
+    async def async_shutdown(self) -> None:
+        """Stop following price changes."""
+        self._cancel_change()
+        await super().async_shutdown()
+
+
+class MeterCoordinator(DataUpdateCoordinator[Meter]):
+    """Energy, cost and sessions of one tracked sensor."""
+
+    config_entry: UtilityCostConfigEntry
+
+    def __init__(self, hass: HomeAssistant, entry: UtilityCostConfigEntry) -> None:
+        """Prepare to follow the entry's source sensor."""
+        super().__init__(
+            hass, LOGGER, config_entry=entry, name=f"{DOMAIN} meter {entry.title}"
+        )
+        self.source: str = entry.data[CONF_SOURCE]
+        self.kind = SourceKind(entry.data[CONF_SOURCE_KIND])
+        self.currency: str = entry.data[CONF_CURRENCY]
+        self.tariff = TariffLink(hass, entry.options[CONF_TARIFF])
+        self.rules = SessionRules(
+            on_threshold_w=float(
+                entry.options.get(CONF_ON_THRESHOLD_W, DEFAULT_ON_THRESHOLD_W)
+            ),
+            min_duration=timedelta(
+                seconds=entry.options.get(CONF_MIN_SESSION_S, DEFAULT_MIN_SESSION_S)
+            ),
+        )
+        self.store = meter_store(hass, entry.entry_id)
+        self.meter = Meter(self.kind, dt_util.get_default_time_zone(), self.rules)
+        self.source_available: bool | None = None
+        self._warned: set[str] = set()
+        self._unsubs: list[CALLBACK_TYPE] = []
+
+    async def _async_setup(self) -> None:
+        """Continue the meter from storage."""
+        stored = await self.store.async_load()
+        if stored is not None:
+            self.meter = Meter.from_dict(
+                stored["meter"],
+                self.kind,
+                dt_util.get_default_time_zone(),
+                self.rules,
+                same_source=stored.get("source") == self.source,
+            )
+        self.meter.ledger.roll(dt_util.utcnow())
+        self._check_tariff()
+
+    async def _async_update_data(self) -> Meter:
+        # A refresh (e.g. homeassistant.update_entity) accrues up to now.
+        self._follow_tariff()
+        self._apply(self.meter.tick(dt_util.utcnow()), notify=False)
+        return self.meter
+
+    @callback
+    def _check_tariff(self) -> None:
+        if self.tariff.entry is None:
+            async_create_tariff_missing_issue(self.hass, self.config_entry)
+        else:
+            async_delete_tariff_missing_issue(self.hass, self.config_entry.entry_id)
+
+    @callback
+    def async_start(self) -> None:
+        """Follow the source from now on."""
+        hass = self.hass
+        self._unsubs.append(
+            async_track_state_change_event(hass, self.source, self._source_changed)
+        )
+        if self.kind is SourceKind.ENERGY:
+            # A meter reporting the same value again says nothing was used meanwhile
+            # (which ends a session); Home Assistant reports that as its own event.
+            self._unsubs.append(
+                async_track_state_report_event(hass, self.source, self._source_reported)
+            )
+        if self.kind is SourceKind.POWER:
+            self._unsubs.append(
+                async_track_time_interval(hass, self._tick, POWER_REEVALUATION_INTERVAL)
+            )
+        self._unsubs.append(
+            async_track_time_change(hass, self._tick, hour=0, minute=0, second=0)
+        )
+        self._unsubs.append(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._tick))
+        # The state the source has now is the first reading: a power is held from
+        # now on (not from when it was set, possibly before a restart); an energy
+        # meter's value is compared with the baseline kept in storage.
+        self._take(dt_util.utcnow(), self._value_of(hass.states.get(self.source)))
+
+    @callback
+    def _source_changed(self, event: Event[EventStateChangedData]) -> None:
+        new_state = event.data["new_state"]
+        at = new_state.last_updated if new_state is not None else dt_util.utcnow()
+        self._take(at, self._value_of(new_state))
+
+    @callback
+    def _source_reported(self, event: Event[EventStateReportedData]) -> None:
+        new_state = event.data["new_state"]
+        self._take(new_state.last_reported, self._value_of(new_state))
+
+    @callback
+    def _tick(self, _now: datetime | Event) -> None:
+        """Accrue up to now: every minute, at midnight and when Home Assistant stops.
+
+        At a stop the store, whose save is pending, writes itself at the final write.
+        """
+        self._follow_tariff()
+        self._apply(self.meter.tick(dt_util.utcnow()))
+
+    @callback
+    def _take(self, at: datetime, value: float | None) -> None:
+        self._follow_tariff()
+        self._apply(self.meter.reading(at, value))
+
+    def _follow_tariff(self) -> None:
+        """Price with the tariff as it is now (it may have been edited or deleted)."""
+        self.meter.pricer.set_schedule(self.tariff.schedule())
+
+    @callback
+    def _apply(self, update: MeterUpdate, *, notify: bool = True) -> None:
+        if update.negative:
+            self._warn_once(
+                "negative",
+                "%s reported a negative value; it is counted as no consumption",
+            )
+        if update.unpriced:
+            self._warn_once(
+                "unpriced",
+                "%s used energy that its tariff could not price; the energy is"
+                " counted, its cost is not",
+            )
+        if update.session is not None:
+            self._fire_session_ended(update.session)
+        if update.booked or update.session is not None:
+            self.store.async_delay_save(self._data_to_store, METER_SAVE_DELAY_S)
+            if notify:
+                self.async_set_updated_data(self.meter)
+
+    def _value_of(self, state: State | None) -> float | None:
+        """Return the state as watts or kWh, or None if it is not usable now."""
+        if state is None or state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
+            if self.source_available is not False:
+                LOGGER.info("%s is unavailable; accrual paused", self.source)
+            self.source_available = False
+            return None
+        if self.source_available is False:
+            LOGGER.info("%s is available again", self.source)
+        self.source_available = True
+        unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+        if source_kind_for_unit(unit) is not self.kind:
+            self._warn_once(
+                f"unit {unit}",
+                "%s has unit %r, which is not a supported %s unit",
+                unit,
+                self.kind,
+            )
+            return None
+        try:
+            value = float(state.state)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            self._warn_once("number", "%s has a state that is not a number")
+            return None
+        return to_canonical(value, str(unit))
+
+    def _warn_once(self, key: str, message: str, *args: object) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            LOGGER.warning(message, self.source, *args)
+
+    def _fire_session_ended(self, session: Session) -> None:
+        entry = self.config_entry
+        device = dr.async_get(self.hass).async_get_device({(DOMAIN, entry.entry_id)})
+        self.hass.bus.async_fire(
+            EVENT_SESSION_ENDED,
+            {
+                "entry_id": entry.entry_id,
+                "device_id": device.id if device else None,
+                "name": entry.title,
+                "source": self.source,
+                "start": session.start.isoformat(),
+                "end": session.end.isoformat(),
+                "duration_s": session.duration.total_seconds(),
+                "energy_kwh": round(session.energy_kwh, 6),
+                "cost": round(session.cost, 6),
+                "currency": self.currency,
+            },
+        )
+
+    def _data_to_store(self) -> dict[str, Any]:
+        return {"source": self.source, "meter": self.meter.as_dict()}
+
+    async def async_shutdown(self) -> None:
+        """Stop following the source and write the meter to storage."""
+        while self._unsubs:
+            self._unsubs.pop()()
+        self._follow_tariff()
+        self._apply(self.meter.tick(dt_util.utcnow()), notify=False)
+        await self.store.async_save(self._data_to_store())
+        await super().async_shutdown()

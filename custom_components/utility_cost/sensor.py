@@ -1,0 +1,286 @@
+"""Sensors: tariff prices, and each tracked sensor's energy, cost and sessions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from homeassistant.components.sensor import (
+    DOMAIN as SENSOR_DOMAIN,
+    SensorDeviceClass,
+    SensorEntity,
+    SensorEntityDescription,
+    SensorStateClass,
+)
+from homeassistant.const import UnitOfEnergy, UnitOfTime
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import DOMAIN
+from .coordinator import MeterCoordinator, TariffCoordinator, UtilityCostConfigEntry
+from .domain.meter import Meter
+from .domain.periods import Period
+from .entity import UtilityCostEntity, unique_id_for
+
+# Coordinators push their updates; entities never poll.
+PARALLEL_UPDATES = 0
+
+type SensorValue = float | datetime | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TariffSensorEntityDescription(SensorEntityDescription):
+    """A sensor of a tariff device; ``unit_fn`` builds the unit from the currency."""
+
+    value_fn: Callable[[TariffCoordinator], SensorValue]
+    unit_fn: Callable[[str], str] | None = None
+    exists_fn: Callable[[TariffCoordinator], bool] = lambda _: True
+
+
+def _per_kwh(currency: str) -> str:
+    return f"{currency}/{UnitOfEnergy.KILO_WATT_HOUR}"
+
+
+TARIFF_SENSORS: tuple[TariffSensorEntityDescription, ...] = (
+    TariffSensorEntityDescription(
+        key="current_price",
+        translation_key="current_price",
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=4,
+        unit_fn=_per_kwh,
+        value_fn=lambda tariff: tariff.data.current.price,
+    ),
+    TariffSensorEntityDescription(
+        key="next_price",
+        translation_key="next_price",
+        suggested_display_precision=4,
+        unit_fn=_per_kwh,
+        value_fn=lambda tariff: (
+            tariff.data.following.price if tariff.data.following else None
+        ),
+    ),
+    TariffSensorEntityDescription(
+        key="next_price_change",
+        translation_key="next_price_change",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda tariff: tariff.data.current.end,
+    ),
+    TariffSensorEntityDescription(
+        key="standing_charge",
+        translation_key="standing_charge",
+        suggested_display_precision=2,
+        unit_fn=lambda currency: f"{currency}/{UnitOfTime.DAYS}",
+        value_fn=lambda tariff: tariff.standing_charge,
+        exists_fn=lambda tariff: tariff.standing_charge is not None,
+    ),
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MeterSensorEntityDescription(SensorEntityDescription):
+    """A sensor of a tracked device; ``monetary`` ones are in the tariff currency."""
+
+    value_fn: Callable[[Meter], SensorValue]
+    last_reset_fn: Callable[[Meter], datetime | None] | None = None
+    monetary: bool = False
+
+
+def _period_sensors(
+    period: Period, enabled: bool
+) -> tuple[MeterSensorEntityDescription, ...]:
+    def last_reset(meter: Meter) -> datetime | None:
+        return meter.ledger.periods[period].start
+
+    return (
+        MeterSensorEntityDescription(
+            key=f"energy_{period}",
+            translation_key=f"energy_{period}",
+            device_class=SensorDeviceClass.ENERGY,
+            state_class=SensorStateClass.TOTAL,
+            native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+            suggested_display_precision=3,
+            entity_registry_enabled_default=enabled,
+            value_fn=lambda meter: meter.ledger.periods[period].energy_kwh,
+            last_reset_fn=last_reset,
+        ),
+        MeterSensorEntityDescription(
+            key=f"cost_{period}",
+            translation_key=f"cost_{period}",
+            device_class=SensorDeviceClass.MONETARY,
+            state_class=SensorStateClass.TOTAL,
+            suggested_display_precision=2,
+            entity_registry_enabled_default=enabled,
+            monetary=True,
+            value_fn=lambda meter: meter.ledger.periods[period].cost,
+            last_reset_fn=last_reset,
+        ),
+    )
+
+
+def _last_session[T](value: Callable[[Any], T]) -> Callable[[Meter], T | None]:
+    def value_fn(meter: Meter) -> T | None:
+        session = meter.sessions.last
+        return None if session is None else value(session)
+
+    return value_fn
+
+
+METER_SENSORS: tuple[MeterSensorEntityDescription, ...] = (
+    MeterSensorEntityDescription(
+        key="energy",
+        translation_key="energy",
+        device_class=SensorDeviceClass.ENERGY,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=3,
+        value_fn=lambda meter: meter.ledger.lifetime.energy_kwh,
+    ),
+    MeterSensorEntityDescription(
+        key="cost",
+        translation_key="cost",
+        device_class=SensorDeviceClass.MONETARY,
+        state_class=SensorStateClass.TOTAL,
+        suggested_display_precision=2,
+        monetary=True,
+        value_fn=lambda meter: meter.ledger.lifetime.cost,
+    ),
+    *_period_sensors(Period.DAY, enabled=True),
+    *_period_sensors(Period.WEEK, enabled=False),
+    *_period_sensors(Period.MONTH, enabled=True),
+    *_period_sensors(Period.YEAR, enabled=False),
+    MeterSensorEntityDescription(
+        key="last_session_energy",
+        translation_key="last_session_energy",
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=3,
+        value_fn=_last_session(lambda session: session.energy_kwh),
+    ),
+    MeterSensorEntityDescription(
+        key="last_session_cost",
+        translation_key="last_session_cost",
+        device_class=SensorDeviceClass.MONETARY,
+        suggested_display_precision=2,
+        monetary=True,
+        value_fn=_last_session(lambda session: session.cost),
+    ),
+    MeterSensorEntityDescription(
+        key="last_session_duration",
+        translation_key="last_session_duration",
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_unit_of_measurement=UnitOfTime.MINUTES,
+        suggested_display_precision=0,
+        value_fn=_last_session(lambda session: session.duration.total_seconds()),
+    ),
+    MeterSensorEntityDescription(
+        key="last_session_start",
+        translation_key="last_session_start",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_last_session(lambda session: session.start),
+    ),
+    MeterSensorEntityDescription(
+        key="last_session_end",
+        translation_key="last_session_end",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=_last_session(lambda session: session.end),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: UtilityCostConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add the sensors of a tariff or a tracked sensor."""
+    coordinator = entry.runtime_data
+    if isinstance(coordinator, TariffCoordinator):
+        registry = er.async_get(hass)
+        sensors = []
+        for description in TARIFF_SENSORS:
+            if description.exists_fn(coordinator):
+                sensors.append(TariffSensor(coordinator, description))
+            elif entity_id := registry.async_get_entity_id(
+                SENSOR_DOMAIN, DOMAIN, unique_id_for(entry.entry_id, description.key)
+            ):
+                # e.g. the standing charge was removed from the options
+                registry.async_remove(entity_id)
+        async_add_entities(sensors)
+    else:
+        async_add_entities(
+            MeterSensor(coordinator, description) for description in METER_SENSORS
+        )
+
+
+class TariffSensor(UtilityCostEntity[TariffCoordinator], SensorEntity):
+    """A price of a tariff."""
+
+    entity_description: TariffSensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: TariffCoordinator,
+        description: TariffSensorEntityDescription,
+    ) -> None:
+        """Set the unit from the tariff's currency."""
+        super().__init__(coordinator, description)
+        if description.unit_fn is not None:
+            self._attr_native_unit_of_measurement = description.unit_fn(
+                coordinator.currency
+            )
+
+    @property
+    def native_value(self) -> SensorValue:
+        """Return the value from the price outlook."""
+        return self.entity_description.value_fn(self.coordinator)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Name the band in force (current price only)."""
+        if self.entity_description.key != "current_price":
+            return None
+        return {"band": self.coordinator.data.current.label}
+
+
+class MeterSensor(UtilityCostEntity[MeterCoordinator], SensorEntity):
+    """Energy, cost or a session figure of a tracked sensor."""
+
+    entity_description: MeterSensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: MeterCoordinator,
+        description: MeterSensorEntityDescription,
+    ) -> None:
+        """Set the currency of monetary sensors."""
+        super().__init__(coordinator, description)
+        if description.monetary:
+            self._attr_native_unit_of_measurement = coordinator.currency
+        self._shown: tuple[SensorValue, datetime | None] | None = None
+        self._update_values()
+
+    def _update_values(self) -> bool:
+        """Read the meter; return True if anything this entity shows changed."""
+        description = self.entity_description
+        meter = self.coordinator.meter
+        shown = (
+            description.value_fn(meter),
+            None
+            if description.last_reset_fn is None
+            else description.last_reset_fn(meter),
+        )
+        if shown == self._shown:
+            return False
+        self._shown = shown
+        self._attr_native_value, self._attr_last_reset = shown
+        return True
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        """Write the state only when it changed (meters update every few seconds)."""
+        if self._update_values():
+            self.async_write_ha_state()

@@ -1,0 +1,144 @@
+"""Tariff entries as seen by the rest of the integration.
+
+A tariff is a config entry of one of the tariff types. This module turns such an
+entry into a :class:`~.domain.prices.PriceSchedule` and lets a meter follow the
+tariff it is priced with, whether or not that entry is loaded right now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import time, tzinfo
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.selector import (
+    SelectOptionDict,
+    SelectSelector,
+    SelectSelectorConfig,
+    SelectSelectorMode,
+)
+from homeassistant.util import dt as dt_util
+
+from .const import (
+    CONF_BAND_DAYS,
+    CONF_BAND_END,
+    CONF_BAND_NAME,
+    CONF_BAND_START,
+    CONF_BANDS,
+    CONF_CURRENCY,
+    CONF_ENTRY_TYPE,
+    CONF_PRICE,
+    DOMAIN,
+    TARIFF_ENTRY_TYPES,
+    WEEKDAYS,
+    EntryType,
+)
+from .domain.prices import Band, FixedTariff, PriceSchedule
+
+
+def is_tariff_entry(entry: ConfigEntry) -> bool:
+    """Return True if the entry is a tariff of this integration."""
+    return entry.domain == DOMAIN and entry.data.get(CONF_ENTRY_TYPE) in (
+        TARIFF_ENTRY_TYPES
+    )
+
+
+def tariff_entries(hass: HomeAssistant) -> list[ConfigEntry]:
+    """Return every tariff entry, loaded or not, sorted by title."""
+    return sorted(
+        (e for e in hass.config_entries.async_entries(DOMAIN) if is_tariff_entry(e)),
+        key=lambda entry: entry.title.casefold(),
+    )
+
+
+def tariff_currency(entry: ConfigEntry) -> str:
+    """Return the currency a tariff entry prices in."""
+    return str(entry.data[CONF_CURRENCY])
+
+
+def band_from_options(band: Mapping[str, Any]) -> Band:
+    """Build a domain band from its stored options."""
+    return Band(
+        name=str(band[CONF_BAND_NAME]),
+        price=float(band[CONF_PRICE]),
+        start=time.fromisoformat(band[CONF_BAND_START]),
+        end=time.fromisoformat(band[CONF_BAND_END]),
+        days=frozenset(WEEKDAYS.index(day) for day in band[CONF_BAND_DAYS]),
+    )
+
+
+def fixed_tariff_from_options(options: Mapping[str, Any], tz: tzinfo) -> FixedTariff:
+    """Build the fixed tariff an entry's options describe."""
+    return FixedTariff(
+        price=float(options[CONF_PRICE]),
+        tz=tz,
+        bands=tuple(band_from_options(b) for b in options.get(CONF_BANDS, ())),
+    )
+
+
+def tariff_selector(
+    hass: HomeAssistant, currency: str | None = None
+) -> SelectSelector | None:
+    """Return a selector of the tariffs (in ``currency`` if given); None if none."""
+    options = [
+        SelectOptionDict(value=entry.entry_id, label=entry.title)
+        for entry in tariff_entries(hass)
+        if currency is None or tariff_currency(entry) == currency
+    ]
+    if not options:
+        return None
+    return SelectSelector(
+        SelectSelectorConfig(options=options, mode=SelectSelectorMode.DROPDOWN)
+    )
+
+
+class TariffLink:
+    """The tariff a meter is priced with, followed by entry id.
+
+    The schedule is rebuilt only when the tariff entry's options change. A fixed
+    tariff is configuration only, so it prices even while its entry is not loaded
+    (Home Assistant starts entries in no particular order). A tariff entry that no
+    longer exists prices nothing.
+    """
+
+    def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
+        """Follow the tariff entry ``entry_id``."""
+        self._hass = hass
+        self.entry_id = entry_id
+        self._options: Mapping[str, Any] | None = None
+        self._schedule: PriceSchedule | None = None
+
+    @property
+    def entry(self) -> ConfigEntry | None:
+        """Return the tariff entry if it exists."""
+        entry = self._hass.config_entries.async_get_entry(self.entry_id)
+        if entry is None or not is_tariff_entry(entry):
+            return None
+        return entry
+
+    def schedule(self) -> PriceSchedule | None:
+        """Return the tariff's current schedule (None if the tariff is gone)."""
+        entry = self.entry
+        if entry is None:
+            self._options = self._schedule = None
+            return None
+        if entry.options is not self._options:
+            self._options = entry.options
+            self._schedule = build_schedule(entry)
+        return self._schedule
+
+
+def _fixed_schedule(entry: ConfigEntry) -> PriceSchedule:
+    return fixed_tariff_from_options(entry.options, dt_util.get_default_time_zone())
+
+
+_SCHEDULE_BUILDERS: dict[EntryType, Callable[[ConfigEntry], PriceSchedule]] = {
+    EntryType.FIXED_TARIFF: _fixed_schedule,
+}
+
+
+def build_schedule(entry: ConfigEntry) -> PriceSchedule:
+    """Build the schedule of a tariff entry from its configuration."""
+    return _SCHEDULE_BUILDERS[EntryType(entry.data[CONF_ENTRY_TYPE])](entry)

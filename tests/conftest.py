@@ -1,0 +1,179 @@
+"""Shared fixtures: a tariff, a tracked power sensor, and Home Assistant around them."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from datetime import timedelta
+from typing import Any
+from unittest.mock import PropertyMock, patch
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT
+from homeassistant.core import HomeAssistant
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.utility_cost.const import (
+    CONF_BANDS,
+    CONF_CURRENCY,
+    CONF_ENTRY_TYPE,
+    CONF_MIN_SESSION_S,
+    CONF_ON_THRESHOLD_W,
+    CONF_PRICE,
+    CONF_SOURCE,
+    CONF_SOURCE_KIND,
+    CONF_STANDING_CHARGE,
+    CONF_TARIFF,
+    DOMAIN,
+    EntryType,
+)
+
+POWER_SOURCE = "sensor.washer_power"
+ENERGY_SOURCE = "sensor.washer_meter"
+POWER_ATTRS = {ATTR_UNIT_OF_MEASUREMENT: "W", ATTR_DEVICE_CLASS: "power"}
+ENERGY_ATTRS = {ATTR_UNIT_OF_MEASUREMENT: "kWh", ATTR_DEVICE_CLASS: "energy"}
+# A Monday in winter (CET, UTC+1) at 10:00 local time.
+START = "2026-01-12T09:00:00+00:00"
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(
+    enable_custom_integrations: None,
+) -> Generator[None]:
+    """Load this repository's integration in every test."""
+    return
+
+
+async def use_madrid_time(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Put Home Assistant in Madrid (EUR), on a known Monday morning."""
+    await hass.config.async_set_time_zone("Europe/Madrid")
+    hass.config.currency = "EUR"
+    freezer.move_to(START)
+
+
+@pytest.fixture(autouse=True)
+async def madrid_time(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Run every test in Madrid, starting on a known Monday morning."""
+    await use_madrid_time(hass, freezer)
+
+
+def fixed_tariff_entry(
+    title: str = "Home",
+    price: float = 0.25,
+    *,
+    currency: str = "EUR",
+    bands: list[dict[str, Any]] | None = None,
+    standing_charge: float | None = None,
+) -> MockConfigEntry:
+    """Return a fixed tariff entry."""
+    options: dict[str, Any] = {CONF_PRICE: price, CONF_BANDS: bands or []}
+    if standing_charge is not None:
+        options[CONF_STANDING_CHARGE] = standing_charge
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=title,
+        entry_id=f"tariff_{title.casefold()}",
+        unique_id=f"fixed_tariff_{title.casefold()}",
+        data={CONF_ENTRY_TYPE: EntryType.FIXED_TARIFF, CONF_CURRENCY: currency},
+        options=options,
+    )
+
+
+def tracked_entry(
+    tariff: MockConfigEntry,
+    source: str = POWER_SOURCE,
+    kind: str = "power",
+    *,
+    title: str = "Washer",
+    on_threshold_w: float = 5,
+    min_session_s: float = 60,
+) -> MockConfigEntry:
+    """Return a tracked-sensor entry priced by ``tariff``."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=title,
+        entry_id=f"tracked_{title.casefold()}",
+        unique_id=source,
+        data={
+            CONF_ENTRY_TYPE: EntryType.TRACKED_SENSOR,
+            CONF_SOURCE: source,
+            CONF_SOURCE_KIND: kind,
+            CONF_CURRENCY: tariff.data[CONF_CURRENCY],
+        },
+        options={
+            CONF_TARIFF: tariff.entry_id,
+            CONF_ON_THRESHOLD_W: on_threshold_w,
+            CONF_MIN_SESSION_S: min_session_s,
+        },
+    )
+
+
+@pytest.fixture
+def tariff() -> MockConfigEntry:
+    """Return the default fixed tariff (0.25 EUR/kWh)."""
+    return fixed_tariff_entry()
+
+
+@pytest.fixture
+def washer(tariff: MockConfigEntry) -> MockConfigEntry:
+    """Return a tracked power sensor priced by the default tariff."""
+    return tracked_entry(tariff)
+
+
+async def setup_entries(hass: HomeAssistant, *entries: MockConfigEntry) -> None:
+    """Add entries and set up the integration with them."""
+    for entry in entries:
+        entry.add_to_hass(hass)
+    # Setting up the integration sets up every entry of it.
+    assert await hass.config_entries.async_setup(entries[0].entry_id)
+    await hass.async_block_till_done()
+
+
+async def set_power(
+    hass: HomeAssistant, watts: float | str, attrs: dict[str, Any] | None = None
+) -> None:
+    """Give the power source a new state now and let the integration see it."""
+    hass.states.async_set(
+        POWER_SOURCE, str(watts), POWER_ATTRS if attrs is None else attrs
+    )
+    await hass.async_block_till_done()
+
+
+async def set_energy(
+    hass: HomeAssistant, kwh: float | str, attrs: dict[str, Any] | None = None
+) -> None:
+    """Give the energy source a new state now and let the integration see it."""
+    hass.states.async_set(
+        ENERGY_SOURCE, str(kwh), ENERGY_ATTRS if attrs is None else attrs
+    )
+    await hass.async_block_till_done()
+
+
+def state_value(hass: HomeAssistant, entity_id: str) -> float:
+    """Return a numeric entity state."""
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return float(state.state)
+
+
+@pytest.fixture
+def entity_registry_enabled_by_default() -> Generator[None]:
+    """Create entities that are disabled by default as enabled."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        new_callable=PropertyMock,
+        return_value=True,
+    ):
+        yield
+
+
+async def advance(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta
+) -> None:
+    """Move the clock on and run what was due meanwhile."""
+    freezer.tick(delta)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()

@@ -1,0 +1,71 @@
+"""Diagnostics of a tariff and of a tracked sensor."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
+from syrupy.filters import props
+
+from custom_components.utility_cost.diagnostics import TO_REDACT
+
+from .conftest import advance, fixed_tariff_entry, set_power, setup_entries
+
+NIGHT = {
+    "band_name": "Night",
+    "price": 0.1,
+    "start": "22:00:00",
+    "end": "07:00:00",
+    "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+}
+
+
+async def test_tariff_diagnostics(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """A tariff shows its settings and the price segments now and next."""
+    tariff = fixed_tariff_entry(bands=[NIGHT], standing_charge=0.3)
+    await setup_entries(hass, tariff)
+    assert await get_diagnostics_for_config_entry(hass, hass_client, tariff) == snapshot
+
+
+async def test_constant_tariff_diagnostics(
+    hass: HomeAssistant, tariff: MockConfigEntry, hass_client: ClientSessionGenerator
+) -> None:
+    """A tariff without bands has no following segment."""
+    await setup_entries(hass, tariff)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, tariff)
+    assert diagnostics["tariff"]["current"]["price"] == 0.25
+    assert diagnostics["tariff"]["following"] is None
+
+
+async def test_meter_diagnostics(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    washer: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """A tracked sensor shows its source, its tariff and everything it counted."""
+    await set_power(hass, 1000)
+    await setup_entries(hass, tariff, washer)
+    await advance(hass, freezer, timedelta(minutes=6))
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, washer)
+    assert diagnostics == snapshot(
+        exclude=props("last_changed", "last_updated", "last_reported", "context")
+    )
+
+
+async def test_secrets_are_redacted() -> None:
+    """Credentials of any entry type are in the redaction list."""
+    assert {"api_key", "password", "token"} <= TO_REDACT

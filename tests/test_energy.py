@@ -1,0 +1,93 @@
+"""The Energy dashboard accepts a tracked sensor's energy and cost and a tariff's price."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.recorder import Recorder
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+    do_adhoc_statistics,
+)
+from pytest_homeassistant_custom_component.typing import WebSocketGenerator
+
+from .conftest import START, advance, set_power, setup_entries, use_madrid_time
+
+
+# The recorder must start before Home Assistant: these autouse fixtures of
+# conftest.py are redefined here to ask for it first.
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(
+    recorder_mock: Recorder, enable_custom_integrations: None
+) -> None:
+    """Load this repository's integration, after the recorder."""
+
+
+@pytest.fixture(autouse=True)
+async def madrid_time(
+    recorder_mock: Recorder, hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """Run in Madrid, after the recorder."""
+    await use_madrid_time(hass, freezer)
+
+
+async def test_energy_dashboard_validates(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    washer: MockConfigEntry,
+    hass_ws_client: WebSocketGenerator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Energy and cost as a grid source and as a device, a price entity: no issues."""
+    assert await async_setup_component(hass, "energy", {})
+    await set_power(hass, 2000)
+    await setup_entries(hass, tariff, washer)
+    await advance(hass, freezer, timedelta(minutes=5))
+    # Compile the five minutes of statistics the dashboard reads.
+    await async_wait_recording_done(hass)
+    do_adhoc_statistics(hass, start=dt_util.parse_datetime(START))
+    await async_wait_recording_done(hass)
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": "energy/save_prefs",
+            "energy_sources": [
+                {
+                    "type": "grid",
+                    "flow_from": [
+                        {
+                            "stat_energy_from": "sensor.washer_energy",
+                            "stat_cost": "sensor.washer_cost",
+                            "entity_energy_price": None,
+                            "number_energy_price": None,
+                        },
+                        {
+                            "stat_energy_from": "sensor.washer_energy_today",
+                            "stat_cost": None,
+                            "entity_energy_price": "sensor.home_current_price",
+                            "number_energy_price": None,
+                        },
+                    ],
+                    "flow_to": [],
+                    "cost_adjustment_day": 0,
+                }
+            ],
+            "device_consumption": [{"stat_consumption": "sensor.washer_energy"}],
+        }
+    )
+    saved = await client.receive_json()
+    assert saved["success"], saved
+    await client.send_json_auto_id({"type": "energy/validate"})
+    result = await client.receive_json()
+    assert result["success"]
+    assert result["result"] == {
+        "energy_sources": [[]],
+        "device_consumption": [[]],
+        "device_consumption_water": [],
+    }
