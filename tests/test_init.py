@@ -125,6 +125,23 @@ async def test_reload_counts_nothing_twice(
     assert state_value(hass, "sensor.washer_cost") == pytest.approx(0.25)
 
 
+async def test_busy_source_is_written_within_the_save_delay(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    washer: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A source reporting every 5 s does not postpone the write indefinitely."""
+    await set_power(hass, 1000)
+    await setup_entries(hass, tariff, washer)
+    for step in range(1, 8):  # 35 s of readings, each a new value
+        await advance(hass, freezer, timedelta(seconds=5))
+        await set_power(hass, 1000 + step)
+    assert STORE_KEY in hass_storage
+    assert stored_meter(hass_storage)["ledger"]["energy_kwh"] > 0
+
+
 async def test_stop_accrues_up_to_the_stop_and_writes(
     hass: HomeAssistant,
     tariff: MockConfigEntry,

@@ -13,6 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
+    async_fire_time_changed,
     snapshot_platform,
 )
 from syrupy.assertion import SnapshotAssertion
@@ -363,3 +364,24 @@ async def test_energy_source_sessions_use_mean_power(
     assert events[0].data["start"] == "2026-01-12T09:00:00+00:00"
     assert events[0].data["end"] == "2026-01-12T09:20:00+00:00"
     assert events[0].data["energy_kwh"] == pytest.approx(0.4)
+
+
+async def test_clock_jump_is_not_counted(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    washer: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A host that started with a wrong clock does not invent days of consumption."""
+    await set_power(hass, 2000)
+    await setup_entries(hass, tariff, washer)
+    await advance(hass, freezer, timedelta(minutes=3))
+    freezer.tick(timedelta(days=3))  # the clock is set right, three days later
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    # 2 kW for 3 minutes = 0.1 kWh, and nothing for the jump.
+    assert state_value(hass, "sensor.washer_energy") == pytest.approx(0.1)
+    assert "no reading or re-evaluation for 3 days" in caplog.text
+    await advance(hass, freezer, timedelta(minutes=3))
+    assert state_value(hass, "sensor.washer_energy") == pytest.approx(0.2)

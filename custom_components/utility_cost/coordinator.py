@@ -151,6 +151,7 @@ class MeterCoordinator(DataUpdateCoordinator[Meter]):
         self.source_available: bool | None = None
         self._warned: set[str] = set()
         self._unsubs: list[CALLBACK_TYPE] = []
+        self._save_pending = False
 
     async def _async_setup(self) -> None:
         """Continue the meter from storage."""
@@ -247,10 +248,17 @@ class MeterCoordinator(DataUpdateCoordinator[Meter]):
                 "%s used energy that its tariff could not price; the energy is"
                 " counted, its cost is not",
             )
+        if update.skipped is not None:
+            LOGGER.warning(
+                "%s: no reading or re-evaluation for %s (was the clock changed or the"
+                " host suspended?); that time is not counted",
+                self.source,
+                update.skipped,
+            )
         if update.session is not None:
             self._fire_session_ended(update.session)
         if update.booked or update.session is not None:
-            self.store.async_delay_save(self._data_to_store, METER_SAVE_DELAY_S)
+            self._schedule_save()
             if notify:
                 self.async_set_updated_data(self.meter)
 
@@ -306,7 +314,19 @@ class MeterCoordinator(DataUpdateCoordinator[Meter]):
             },
         )
 
+    def _schedule_save(self) -> None:
+        """Write the meter at most METER_SAVE_DELAY_S after a change.
+
+        Store.async_delay_save postpones a pending write each time it is called, so
+        calling it on every reading of a busy source would never write until Home
+        Assistant stops: it is only called when no write is pending.
+        """
+        if not self._save_pending:
+            self._save_pending = True
+            self.store.async_delay_save(self._data_to_store, METER_SAVE_DELAY_S)
+
     def _data_to_store(self) -> dict[str, Any]:
+        self._save_pending = False
         return {"source": self.source, "meter": self.meter.as_dict()}
 
     async def async_shutdown(self) -> None:

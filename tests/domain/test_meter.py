@@ -63,6 +63,8 @@ def test_negative_power_counts_as_zero_and_is_flagged() -> None:
 def test_unavailable_power_stops_accrual() -> None:
     meter = Meter(SourceKind.POWER, TZ, RULES, FLAT)
     meter.reading(at(0), 1000)
+    for minute in range(1, 30):
+        meter.tick(at(60 * minute))
     meter.reading(at(1800), None)  # half an hour at 1 kW is counted
     meter.tick(at(7200))
     assert meter.reading(at(7200), 1000).booked is False
@@ -152,3 +154,20 @@ def test_energy_readings_at_the_same_instant_are_booked_without_a_session() -> N
     assert update.booked
     assert meter.sessions.current is None
     assert meter.ledger.lifetime.cost == pytest.approx(0.125)
+
+
+def test_a_silence_longer_than_max_hold_is_skipped() -> None:
+    # A host that booted with an old clock: the next tick comes "three days later".
+    meter = Meter(SourceKind.POWER, TZ, RULES, FLAT, max_hold=timedelta(minutes=10))
+    meter.reading(at(0), 2000)
+    meter.tick(at(600))  # exactly max_hold: accrued
+    update = meter.tick(at(600) + timedelta(days=3))
+    assert update.skipped == timedelta(days=3)
+    assert not update.booked
+    assert meter.ledger.lifetime.energy_kwh == pytest.approx(2 * 600 / 3600)
+    # Accrual goes on from the new time.
+    meter.tick(at(600) + timedelta(days=3, minutes=1))
+    assert meter.ledger.lifetime.energy_kwh == pytest.approx(2 * 660 / 3600)
+    # A reading after a silence reports it too.
+    later = at(600) + timedelta(days=4)
+    assert meter.reading(later, 0).skipped == timedelta(days=1, minutes=-1)

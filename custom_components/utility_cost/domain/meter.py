@@ -6,12 +6,16 @@ benchmarks and the tests all drive a :class:`Meter` the same way:
 * ``reading(at, value)`` for every new state of the source (watts for a power source,
   kilowatt-hours for an energy meter; None when the source has no usable value);
 * ``tick(at)`` periodically (power held steady is accrued; periods roll at midnight).
+
+A power is held at most ``max_hold`` without a reading or a tick: a longer silence
+means the clock jumped (a host that booted before its clock was set) or the host was
+suspended, and that time is skipped rather than extrapolated.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, Final
 
 from .cost import Pricer
@@ -22,6 +26,7 @@ from .sessions import Session, SessionDetector, SessionRules
 from .units import SourceKind
 
 STORAGE_VERSION: Final = 1
+DEFAULT_MAX_HOLD: Final = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,13 +36,15 @@ class MeterUpdate:
     ``booked`` is True when energy was accrued (the totals may have changed);
     ``session`` is a session that just finished; ``negative`` flags a negative
     reading that was counted as zero (power) or ignored (energy); ``unpriced`` flags
-    energy booked without a known price.
+    energy booked without a known price; ``skipped`` is a silence longer than
+    ``max_hold`` during which a held power was not accrued.
     """
 
     booked: bool = False
     session: Session | None = None
     negative: bool = False
     unpriced: bool = False
+    skipped: timedelta | None = None
 
 
 NOTHING: Final = MeterUpdate()
@@ -56,9 +63,11 @@ class Meter:
         ledger: Ledger | None = None,
         sessions: SessionDetector | None = None,
         counter: EnergyCounter | None = None,
+        max_hold: timedelta = DEFAULT_MAX_HOLD,
     ) -> None:
         """Create a meter; pass the restored parts to continue one."""
         self.kind = kind
+        self.max_hold = max_hold
         self.pricer = Pricer(schedule)
         self.ledger = ledger or Ledger(tz)
         self.sessions = sessions or SessionDetector(rules)
@@ -75,7 +84,7 @@ class Meter:
         """Accrue steady power up to ``at`` and roll calendar periods."""
         update = NOTHING
         if self.kind is SourceKind.POWER:
-            update = self._book(self.integrator.advance(at))
+            update = self._accrue_power(at)
         self.ledger.roll(at)
         return update
 
@@ -83,12 +92,24 @@ class Meter:
         negative = power_w is not None and power_w < 0
         if negative:
             power_w = 0.0
-        update = self._book(self.integrator.advance(at))
+        update = self._accrue_power(at)
         self.integrator.hold(at, power_w)
         session = None if power_w is None else self.sessions.level(at, power_w)
         if not negative and session is None:
             return update
-        return MeterUpdate(update.booked, session, negative, update.unpriced)
+        return MeterUpdate(
+            update.booked, session, negative, update.unpriced, update.skipped
+        )
+
+    def _accrue_power(self, at: datetime) -> MeterUpdate:
+        integrator = self.integrator
+        since = integrator.since
+        if integrator.power_w is not None and since is not None:
+            silence = at - since
+            if silence > self.max_hold:
+                integrator.since = at
+                return MeterUpdate(skipped=silence)
+        return self._book(integrator.advance(at))
 
     def _energy_reading(self, at: datetime, energy_kwh: float | None) -> MeterUpdate:
         if energy_kwh is None:
