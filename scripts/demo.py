@@ -1,0 +1,259 @@
+"""Prepare the demo of scripts/develop in a running Home Assistant.
+
+It waits for Home Assistant at the given URL, finishes onboarding with a demo user
+(the first run only), and adds the demo through the integration's own config and
+options flows over Home Assistant's REST API, exactly as a user would in the UI:
+
+* a fixed tariff "Demo tariff" (0.25 EUR/kWh, 0.40 EUR/day standing charge) with a
+  cheaper night band (00:00-08:00, 0.12 EUR/kWh);
+* a tracked sensor for each demo appliance of config/configuration.yaml.
+
+Run again, it only logs in and adds what is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+from http import HTTPStatus
+import json
+import time
+from typing import Any
+import urllib.error
+import urllib.parse
+import urllib.request
+
+DOMAIN = "utility_cost"
+USERNAME = "demo"
+PASSWORD = "utility-cost-demo"  # noqa: S105 - the demo's published login
+TARIFF = {
+    "name": "Demo tariff",
+    "price": 0.25,
+    "currency": "EUR",
+    "standing_charge": 0.40,
+}
+NIGHT_BAND = {
+    "band_name": "Night",
+    "price": 0.12,
+    "start": "00:00",
+    "end": "08:00",
+    "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+}
+# Onboarding adds these; they need the internet, which the demo does not assume.
+ONLINE_ONLY = ("met", "radio_browser", "google_translate")
+APPLIANCES = {
+    "Kettle": "sensor.kettle_power",
+    "Fridge": "sensor.fridge_power",
+    "TV": "sensor.tv_power",
+}
+
+
+class HomeAssistantApi:
+    """The few REST calls the demo needs."""
+
+    def __init__(self, url: str) -> None:
+        """Talk to Home Assistant at ``url``."""
+        self.url = url.rstrip("/")
+        self.client_id = f"{self.url}/"
+        self.token: str | None = None
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        form: bool = False,
+    ) -> Any:
+        """Send a request and return the decoded JSON answer."""
+        headers = {}
+        data = None
+        if body is not None:
+            if form:
+                data = urllib.parse.urlencode(body).encode()
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
+            else:
+                data = json.dumps(body).encode()
+                headers["Content-Type"] = "application/json"
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        request = urllib.request.Request(
+            self.url + path, data=data, headers=headers, method=method
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read() or b"null")
+
+    def wait_until_up(self, timeout_s: float) -> None:
+        """Wait until Home Assistant's HTTP server answers (any status will do)."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                self.request("GET", "/api/")
+            except urllib.error.HTTPError:
+                return  # 401: up, and asking for a login
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
+            else:
+                return
+
+    def token_for(self, code: str) -> None:
+        """Exchange an authorisation code for an access token."""
+        answer = self.request(
+            "POST",
+            "/auth/token",
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "client_id": self.client_id,
+            },
+            form=True,
+        )
+        self.token = answer["access_token"]
+
+    def log_in(self) -> None:
+        """Log in as the demo user through the login flow."""
+        flow = self.request(
+            "POST",
+            "/auth/login_flow",
+            {
+                "client_id": self.client_id,
+                "handler": ["homeassistant", None],
+                "redirect_uri": self.client_id,
+            },
+        )
+        result = self.request(
+            "POST",
+            f"/auth/login_flow/{flow['flow_id']}",
+            {"client_id": self.client_id, "username": USERNAME, "password": PASSWORD},
+        )
+        self.token_for(result["result"])
+
+    def onboard(self) -> None:
+        """Finish whatever onboarding steps are still open."""
+        try:
+            steps = self.request("GET", "/api/onboarding")
+        except urllib.error.HTTPError as err:
+            if err.code != HTTPStatus.NOT_FOUND:
+                raise
+            # Onboarding was finished before this start: the endpoint is gone.
+            self.log_in()
+            return
+        done = {step["step"] for step in steps if step["done"]}
+        if "user" in done:
+            self.log_in()
+        else:
+            answer = self.request(
+                "POST",
+                "/api/onboarding/users",
+                {
+                    "client_id": self.client_id,
+                    "name": "Demo",
+                    "username": USERNAME,
+                    "password": PASSWORD,
+                    "language": "en",
+                },
+            )
+            self.token_for(answer["auth_code"])
+        if "core_config" not in done:
+            self.request("POST", "/api/onboarding/core_config", {})
+            self.remove_online_only_entries(wait_s=10)
+        if "analytics" not in done:
+            self.request("POST", "/api/onboarding/analytics", {})
+        if "integration" not in done:
+            self.request(
+                "POST",
+                "/api/onboarding/integration",
+                {"client_id": self.client_id, "redirect_uri": self.client_id},
+            )
+
+    def flow(self, kind: str, handler: str, *answers: dict[str, Any]) -> dict[str, Any]:
+        """Run a config (``kind`` "flow") or options flow through its answers."""
+        base = f"/api/config/config_entries/{kind}"
+        result = self.request("POST", base, {"handler": handler})
+        for answer in answers:
+            if result.get("errors"):
+                raise RuntimeError(f"{handler}: {result['errors']}")
+            result = self.request("POST", f"{base}/{result['flow_id']}", answer)
+        if result["type"] not in ("create_entry", "abort"):
+            raise RuntimeError(f"{handler} did not finish: {result}")
+        return result
+
+    def entries(self, domain: str = DOMAIN) -> list[dict[str, Any]]:
+        """Return the config entries of an integration."""
+        return list(
+            self.request("GET", f"/api/config/config_entries/entry?domain={domain}")
+        )
+
+    def remove_online_only_entries(self, wait_s: float) -> None:
+        """Delete what onboarding added that cannot work offline."""
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            for domain in ONLINE_ONLY:
+                for entry in self.entries(domain):
+                    self.request(
+                        "DELETE",
+                        f"/api/config/config_entries/entry/{entry['entry_id']}",
+                    )
+                    print(
+                        f"demo: removed {entry['title']!r} ({domain}), it needs the internet"
+                    )
+            time.sleep(1)
+
+    def wait_for_state(self, entity_id: str, timeout_s: float) -> None:
+        """Wait until an entity has a numeric state."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                float(self.request("GET", f"/api/states/{entity_id}")["state"])
+            except (urllib.error.HTTPError, ValueError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
+            else:
+                return
+
+
+def create_demo(api: HomeAssistantApi) -> None:
+    """Add the demo tariff and appliances that do not exist yet."""
+    entries = {entry["title"]: entry for entry in api.entries()}
+    tariff = entries.get(TARIFF["name"])
+    if tariff is None:
+        created = api.flow("flow", DOMAIN, {"next_step_id": "fixed_tariff"}, TARIFF)
+        tariff_id = created["result"]["entry_id"]
+        api.flow("options/flow", tariff_id, {"next_step_id": "add_band"}, NIGHT_BAND)
+        print(f"demo: added the fixed tariff {TARIFF['name']!r} with a night band")
+    else:
+        tariff_id = tariff["entry_id"]
+    for name, source in APPLIANCES.items():
+        if name in entries:
+            continue
+        api.wait_for_state(source, 60)
+        api.flow(
+            "flow",
+            DOMAIN,
+            {"next_step_id": "tracked_sensor"},
+            {"source": source, "tariff": tariff_id, "name": name},
+        )
+        print(f"demo: tracking {source} as {name!r}")
+
+
+def main() -> None:
+    """Wait for Home Assistant, onboard it and add the demo."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", default="http://127.0.0.1:8123")
+    parser.add_argument("--timeout", type=float, default=300)
+    args = parser.parse_args()
+    api = HomeAssistantApi(args.url)
+    api.wait_until_up(args.timeout)
+    api.onboard()
+    create_demo(api)
+    print(
+        f"demo: ready at {api.url} - log in as {USERNAME!r} with password {PASSWORD!r}."
+        " Open the Kettle, Fridge and TV devices (Settings > Devices & services >"
+        " Utility Cost) to watch their costs rise."
+    )
+
+
+if __name__ == "__main__":
+    main()
