@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print comparison tables (see docs/benchmarks.md)."""
