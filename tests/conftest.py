@@ -37,6 +37,14 @@ POWER_ATTRS = {ATTR_UNIT_OF_MEASUREMENT: "W", ATTR_DEVICE_CLASS: "power"}
 ENERGY_ATTRS = {ATTR_UNIT_OF_MEASUREMENT: "kWh", ATTR_DEVICE_CLASS: "energy"}
 # A Monday in winter (CET, UTC+1) at 10:00 local time.
 START = "2026-01-12T09:00:00+00:00"
+# A night band as a fixed tariff stores it: 0.10/kWh from 22:00 to 07:00, every day.
+NIGHT_BAND: dict[str, Any] = {
+    "band_name": "Night",
+    "price": 0.10,
+    "start": "22:00:00",
+    "end": "07:00:00",
+    "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+}
 
 
 @pytest.fixture(autouse=True)

@@ -28,6 +28,7 @@ from custom_components.utility_cost.const import (
 from .conftest import (
     ENERGY_ATTRS,
     ENERGY_SOURCE,
+    NIGHT_BAND,
     POWER_ATTRS,
     POWER_SOURCE,
     fixed_tariff_entry,
@@ -365,15 +366,6 @@ async def test_reconfigure_a_tariff_is_refused(
 # --- fixed tariff options ----------------------------------------------------------
 
 
-NIGHT = {
-    "band_name": "Night",
-    CONF_PRICE: 0.1,
-    "start": "22:00",
-    "end": "07:00",
-    "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-}
-
-
 async def _tariff_options(
     hass: HomeAssistant, entry: MockConfigEntry, step: str
 ) -> dict[str, Any]:
@@ -387,9 +379,7 @@ async def _tariff_options(
 async def test_tariff_menu_offers_removal_only_with_bands(hass: HomeAssistant) -> None:
     """There is nothing to remove from a tariff without bands."""
     plain = fixed_tariff_entry()
-    banded = fixed_tariff_entry(
-        "Banded", bands=[{**NIGHT, "start": "22:00:00", "end": "07:00:00"}]
-    )
+    banded = fixed_tariff_entry("Banded", bands=[NIGHT_BAND])
     await setup_entries(hass, plain, banded)
     result = await hass.config_entries.options.async_init(plain.entry_id)
     assert result["menu_options"] == ["prices", "add_band"]
@@ -423,7 +413,8 @@ async def test_band_added(hass: HomeAssistant, tariff: MockConfigEntry) -> None:
     result = await _tariff_options(hass, tariff, "add_band")
     assert result["step_id"] == "add_band"
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {**NIGHT, "days": ["sun", "mon"]}
+        result["flow_id"],
+        {**NIGHT_BAND, "start": "22:00", "end": "07:00", "days": ["sun", "mon"]},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -465,13 +456,11 @@ async def test_band_errors(
     hass: HomeAssistant, band: dict[str, Any], errors: dict[str, str]
 ) -> None:
     """A bad or overlapping band is refused with a reason."""
-    tariff = fixed_tariff_entry(
-        bands=[{**NIGHT, "start": "22:00:00", "end": "07:00:00"}]
-    )
+    tariff = fixed_tariff_entry(bands=[NIGHT_BAND])
     await setup_entries(hass, tariff)
     result = await _tariff_options(hass, tariff, "add_band")
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {**NIGHT, **band}
+        result["flow_id"], {**NIGHT_BAND, **band}
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == errors
@@ -485,16 +474,15 @@ async def test_free_band_is_allowed(
     await setup_entries(hass, tariff)
     result = await _tariff_options(hass, tariff, "add_band")
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {**NIGHT, "band_name": "Free", CONF_PRICE: 0}
+        result["flow_id"], {**NIGHT_BAND, "band_name": "Free", CONF_PRICE: 0}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
 async def test_bands_removed(hass: HomeAssistant) -> None:
     """Removed bands give way to the base price."""
-    peak = {**NIGHT, "band_name": "Peak", "start": "18:00:00", "end": "21:00:00"}
-    night = {**NIGHT, "start": "22:00:00", "end": "07:00:00"}
-    tariff = fixed_tariff_entry(bands=[peak, night])
+    peak = {**NIGHT_BAND, "band_name": "Peak", "start": "18:00:00", "end": "21:00:00"}
+    tariff = fixed_tariff_entry(bands=[peak, NIGHT_BAND])
     await setup_entries(hass, tariff)
     result = await _tariff_options(hass, tariff, "remove_band")
     result = await hass.config_entries.options.async_configure(
@@ -502,7 +490,7 @@ async def test_bands_removed(hass: HomeAssistant) -> None:
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
-    assert tariff.options[CONF_BANDS] == [night]
+    assert tariff.options[CONF_BANDS] == [NIGHT_BAND]
 
 
 # --- tracked sensor options ----------------------------------------------------------

@@ -16,15 +16,7 @@ from syrupy.filters import props
 
 from custom_components.utility_cost.diagnostics import TO_REDACT
 
-from .conftest import advance, fixed_tariff_entry, set_power, setup_entries
-
-NIGHT = {
-    "band_name": "Night",
-    "price": 0.1,
-    "start": "22:00:00",
-    "end": "07:00:00",
-    "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-}
+from .conftest import NIGHT_BAND, advance, fixed_tariff_entry, set_power, setup_entries
 
 
 async def test_tariff_diagnostics(
@@ -33,7 +25,7 @@ async def test_tariff_diagnostics(
     snapshot: SnapshotAssertion,
 ) -> None:
     """A tariff shows its settings and the price segments now and next."""
-    tariff = fixed_tariff_entry(bands=[NIGHT], standing_charge=0.3)
+    tariff = fixed_tariff_entry(bands=[NIGHT_BAND], standing_charge=0.3)
     await setup_entries(hass, tariff)
     assert await get_diagnostics_for_config_entry(hass, hass_client, tariff) == snapshot
 

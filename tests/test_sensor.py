@@ -22,6 +22,7 @@ from custom_components.utility_cost.const import EVENT_SESSION_ENDED
 
 from .conftest import (
     ENERGY_SOURCE,
+    NIGHT_BAND,
     advance,
     fixed_tariff_entry,
     set_energy,
@@ -31,19 +32,11 @@ from .conftest import (
     tracked_entry,
 )
 
-NIGHT = {
-    "band_name": "Night",
-    "price": 0.10,
-    "start": "22:00:00",
-    "end": "07:00:00",
-    "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-}
-
 
 @pytest.fixture
 def banded() -> MockConfigEntry:
     """Return a tariff of 0.30/kWh with a 0.10 night band and a standing charge."""
-    return fixed_tariff_entry("Banded", 0.30, bands=[NIGHT], standing_charge=0.5)
+    return fixed_tariff_entry("Banded", 0.30, bands=[NIGHT_BAND], standing_charge=0.5)
 
 
 @pytest.mark.usefixtures("entity_registry_enabled_by_default")
