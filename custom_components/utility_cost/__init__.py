@@ -18,8 +18,9 @@ from .coordinator import (
     MeterCoordinator,
     TariffCoordinator,
     UtilityCostConfigEntry,
-    meter_store,
+    meter_store_key,
 )
+from .metering import MeterStore
 from .repairs import (
     async_create_tariff_missing_issue,
     async_delete_tariff_missing_issue,
@@ -102,4 +103,4 @@ async def async_remove_entry(
                 async_create_tariff_missing_issue(hass, other)
         return
     async_delete_tariff_missing_issue(hass, entry.entry_id)
-    await meter_store(hass, entry.entry_id).async_remove()
+    await MeterStore(hass, meter_store_key(entry.entry_id), dict).async_remove()

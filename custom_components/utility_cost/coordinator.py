@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 import math
-from typing import Any, Final
+from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
@@ -38,7 +38,6 @@ from homeassistant.helpers.event import (
     async_track_time_change,
     async_track_time_interval,
 )
-from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
 from homeassistant.util import dt as dt_util
 
@@ -53,15 +52,14 @@ from .const import (
     DEFAULT_MIN_SESSION_S,
     DEFAULT_ON_THRESHOLD_W,
     DOMAIN,
-    EVENT_SESSION_ENDED,
     LOGGER,
-    METER_SAVE_DELAY_S,
     POWER_REEVALUATION_INTERVAL,
 )
-from .domain.meter import Meter, MeterUpdate
+from .domain.meter import Meter
 from .domain.prices import PriceOutlook
-from .domain.sessions import Session, SessionRules
+from .domain.sessions import SessionRules
 from .domain.units import SourceKind, source_kind_for_unit, to_canonical
+from .metering import MeterRuntime, MeterStore
 from .repairs import (
     async_create_tariff_missing_issue,
     async_delete_tariff_missing_issue,
@@ -70,18 +68,20 @@ from .tariff import TariffLink, build_schedule, tariff_currency
 
 type UtilityCostConfigEntry = ConfigEntry[TariffCoordinator | MeterCoordinator]
 
-STORAGE_VERSION: Final = 1
 
-
-def meter_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
-    """Return the store holding a tracked sensor's meter."""
-    return Store(hass, STORAGE_VERSION, f"{DOMAIN}.meter.{entry_id}")
-
-
-class TariffCoordinator(DataUpdateCoordinator[PriceOutlook]):
-    """The price outlook of one tariff, refreshed at each price change."""
+class UtilityCostCoordinator[DataT](DataUpdateCoordinator[DataT]):
+    """A coordinator of one of this integration's config entries."""
 
     config_entry: UtilityCostConfigEntry
+
+
+def meter_store_key(entry_id: str) -> str:
+    """Return the storage key of a tracked sensor's meter."""
+    return f"{DOMAIN}.meter.{entry_id}"
+
+
+class TariffCoordinator(UtilityCostCoordinator[PriceOutlook]):
+    """The price outlook of one tariff, refreshed at each price change."""
 
     def __init__(self, hass: HomeAssistant, entry: UtilityCostConfigEntry) -> None:
         """Build the tariff's schedule from its entry."""
@@ -124,10 +124,8 @@ class TariffCoordinator(DataUpdateCoordinator[PriceOutlook]):
         await super().async_shutdown()
 
 
-class MeterCoordinator(DataUpdateCoordinator[Meter]):
+class MeterCoordinator(UtilityCostCoordinator[Meter]):
     """Energy, cost and sessions of one tracked sensor."""
-
-    config_entry: UtilityCostConfigEntry
 
     def __init__(self, hass: HomeAssistant, entry: UtilityCostConfigEntry) -> None:
         """Prepare to follow the entry's source sensor."""
@@ -136,8 +134,6 @@ class MeterCoordinator(DataUpdateCoordinator[Meter]):
         )
         self.source: str = entry.data[CONF_SOURCE]
         self.kind = SourceKind(entry.data[CONF_SOURCE_KIND])
-        self.currency: str = entry.data[CONF_CURRENCY]
-        self.tariff = TariffLink(hass, entry.options[CONF_TARIFF])
         self.rules = SessionRules(
             on_threshold_w=float(
                 entry.options.get(CONF_ON_THRESHOLD_W, DEFAULT_ON_THRESHOLD_W)
@@ -146,18 +142,33 @@ class MeterCoordinator(DataUpdateCoordinator[Meter]):
                 seconds=entry.options.get(CONF_MIN_SESSION_S, DEFAULT_MIN_SESSION_S)
             ),
         )
-        self.store = meter_store(hass, entry.entry_id)
-        self.meter = Meter(self.kind, dt_util.get_default_time_zone(), self.rules)
+        self.runtime = MeterRuntime(
+            hass,
+            Meter(self.kind, dt_util.get_default_time_zone(), self.rules),
+            TariffLink(hass, entry.options[CONF_TARIFF]),
+            label=self.source,
+            currency=entry.data[CONF_CURRENCY],
+            event_data=self._event_data,
+        )
+        self.store = MeterStore(hass, meter_store_key(entry.entry_id), self._to_store)
         self.source_available: bool | None = None
-        self._warned: set[str] = set()
         self._unsubs: list[CALLBACK_TYPE] = []
-        self._save_pending = False
+
+    @property
+    def meter(self) -> Meter:
+        """Return the domain meter."""
+        return self.runtime.meter
+
+    @property
+    def tariff(self) -> TariffLink:
+        """Return the tariff the meter is priced with."""
+        return self.runtime.tariff
 
     async def _async_setup(self) -> None:
         """Continue the meter from storage."""
         stored = await self.store.async_load()
         if stored is not None:
-            self.meter = Meter.from_dict(
+            self.runtime.meter = Meter.from_dict(
                 stored["meter"],
                 self.kind,
                 dt_util.get_default_time_zone(),
@@ -165,20 +176,16 @@ class MeterCoordinator(DataUpdateCoordinator[Meter]):
                 same_source=stored.get("source") == self.source,
             )
         self.meter.ledger.roll(dt_util.utcnow())
-        self._check_tariff()
-
-    async def _async_update_data(self) -> Meter:
-        # A refresh (e.g. homeassistant.update_entity) accrues up to now.
-        self._follow_tariff()
-        self._apply(self.meter.tick(dt_util.utcnow()), notify=False)
-        return self.meter
-
-    @callback
-    def _check_tariff(self) -> None:
         if self.tariff.entry is None:
             async_create_tariff_missing_issue(self.hass, self.config_entry)
         else:
             async_delete_tariff_missing_issue(self.hass, self.config_entry.entry_id)
+
+    async def _async_update_data(self) -> Meter:
+        # A refresh (e.g. homeassistant.update_entity) accrues up to now.
+        if self.runtime.tick(dt_util.utcnow()):
+            self.store.schedule_save()
+        return self.meter
 
     @callback
     def async_start(self) -> None:
@@ -223,44 +230,16 @@ class MeterCoordinator(DataUpdateCoordinator[Meter]):
 
         At a stop the store, whose save is pending, writes itself at the final write.
         """
-        self._follow_tariff()
-        self._apply(self.meter.tick(dt_util.utcnow()))
+        self._changed(self.runtime.tick(dt_util.utcnow()))
 
     @callback
     def _take(self, at: datetime, value: float | None) -> None:
-        self._follow_tariff()
-        self._apply(self.meter.reading(at, value))
+        self._changed(self.runtime.reading(at, value))
 
-    def _follow_tariff(self) -> None:
-        """Price with the tariff as it is now (it may have been edited or deleted)."""
-        self.meter.pricer.set_schedule(self.tariff.schedule())
-
-    @callback
-    def _apply(self, update: MeterUpdate, *, notify: bool = True) -> None:
-        if update.negative:
-            self._warn_once(
-                "negative",
-                "%s reported a negative value; it is counted as no consumption",
-            )
-        if update.unpriced:
-            self._warn_once(
-                "unpriced",
-                "%s used energy that its tariff could not price; the energy is"
-                " counted, its cost is not",
-            )
-        if update.skipped is not None:
-            LOGGER.warning(
-                "%s: no reading or re-evaluation for %s (was the clock changed or the"
-                " host suspended?); that time is not counted",
-                self.source,
-                update.skipped,
-            )
-        if update.session is not None:
-            self._fire_session_ended(update.session)
-        if update.booked or update.session is not None:
-            self._schedule_save()
-            if notify:
-                self.async_set_updated_data(self.meter)
+    def _changed(self, changed: bool) -> None:
+        if changed:
+            self.store.schedule_save()
+            self.async_set_updated_data(self.meter)
 
     def _value_of(self, state: State | None) -> float | None:
         """Return the state as watts or kWh, or None if it is not usable now."""
@@ -274,7 +253,7 @@ class MeterCoordinator(DataUpdateCoordinator[Meter]):
         self.source_available = True
         unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
         if source_kind_for_unit(unit) is not self.kind:
-            self._warn_once(
+            self.runtime.warn_once(
                 f"unit {unit}",
                 "%s has unit %r, which is not a supported %s unit",
                 unit,
@@ -286,54 +265,27 @@ class MeterCoordinator(DataUpdateCoordinator[Meter]):
         except ValueError:
             value = math.nan
         if not math.isfinite(value):
-            self._warn_once("number", "%s has a state that is not a number")
+            self.runtime.warn_once("number", "%s has a state that is not a number")
             return None
         return to_canonical(value, str(unit))
 
-    def _warn_once(self, key: str, message: str, *args: object) -> None:
-        if key not in self._warned:
-            self._warned.add(key)
-            LOGGER.warning(message, self.source, *args)
-
-    def _fire_session_ended(self, session: Session) -> None:
+    def _event_data(self) -> dict[str, Any]:
         entry = self.config_entry
         device = dr.async_get(self.hass).async_get_device({(DOMAIN, entry.entry_id)})
-        self.hass.bus.async_fire(
-            EVENT_SESSION_ENDED,
-            {
-                "entry_id": entry.entry_id,
-                "device_id": device.id if device else None,
-                "name": entry.title,
-                "source": self.source,
-                "start": session.start.isoformat(),
-                "end": session.end.isoformat(),
-                "duration_s": session.duration.total_seconds(),
-                "energy_kwh": round(session.energy_kwh, 6),
-                "cost": round(session.cost, 6),
-                "currency": self.currency,
-            },
-        )
+        return {
+            "entry_id": entry.entry_id,
+            "device_id": device.id if device else None,
+            "name": entry.title,
+            "source": self.source,
+        }
 
-    def _schedule_save(self) -> None:
-        """Write the meter at most METER_SAVE_DELAY_S after a change.
-
-        Store.async_delay_save postpones a pending write each time it is called, so
-        calling it on every reading of a busy source would never write until Home
-        Assistant stops: it is only called when no write is pending.
-        """
-        if not self._save_pending:
-            self._save_pending = True
-            self.store.async_delay_save(self._data_to_store, METER_SAVE_DELAY_S)
-
-    def _data_to_store(self) -> dict[str, Any]:
-        self._save_pending = False
+    def _to_store(self) -> dict[str, Any]:
         return {"source": self.source, "meter": self.meter.as_dict()}
 
     async def async_shutdown(self) -> None:
         """Stop following the source and write the meter to storage."""
         while self._unsubs:
             self._unsubs.pop()()
-        self._follow_tariff()
-        self._apply(self.meter.tick(dt_util.utcnow()), notify=False)
-        await self.store.async_save(self._data_to_store())
+        self.runtime.tick(dt_util.utcnow())
+        await self.store.async_save()
         await super().async_shutdown()

@@ -17,13 +17,19 @@ from homeassistant.components.sensor import (
 from homeassistant.const import UnitOfEnergy, UnitOfTime
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import DOMAIN
-from .coordinator import MeterCoordinator, TariffCoordinator, UtilityCostConfigEntry
+from .coordinator import (
+    TariffCoordinator,
+    UtilityCostConfigEntry,
+    UtilityCostCoordinator,
+)
 from .domain.meter import Meter
 from .domain.periods import Period
 from .entity import UtilityCostEntity, unique_id_for
+from .metering import MeterRuntime
 
 # Coordinators push their updates; entities never poll.
 PARALLEL_UPDATES = 0
@@ -212,7 +218,8 @@ async def async_setup_entry(
         async_add_entities(sensors)
     else:
         async_add_entities(
-            MeterSensor(coordinator, description) for description in METER_SENSORS
+            MeterSensor(coordinator, description, coordinator.runtime)
+            for description in METER_SENSORS
         )
 
 
@@ -246,27 +253,32 @@ class TariffSensor(UtilityCostEntity[TariffCoordinator], SensorEntity):
         return {"band": self.coordinator.data.current.label}
 
 
-class MeterSensor(UtilityCostEntity[MeterCoordinator], SensorEntity):
-    """Energy, cost or a session figure of a tracked sensor."""
+class MeterSensor(UtilityCostEntity[UtilityCostCoordinator[Any]], SensorEntity):
+    """Energy, cost or a session figure of a meter (a tracked sensor, a plug)."""
 
     entity_description: MeterSensorEntityDescription
 
     def __init__(
         self,
-        coordinator: MeterCoordinator,
+        coordinator: UtilityCostCoordinator[Any],
         description: MeterSensorEntityDescription,
+        runtime: MeterRuntime,
+        *,
+        device: DeviceInfo | None = None,
+        scope: str | None = None,
     ) -> None:
-        """Set the currency of monetary sensors."""
-        super().__init__(coordinator, description)
+        """Read ``runtime``'s meter; monetary sensors are in its currency."""
+        super().__init__(coordinator, description, device=device, scope=scope)
+        self.runtime = runtime
         if description.monetary:
-            self._attr_native_unit_of_measurement = coordinator.currency
+            self._attr_native_unit_of_measurement = runtime.currency
         self._shown: tuple[SensorValue, datetime | None] | None = None
         self._update_values()
 
     def _update_values(self) -> bool:
         """Read the meter; return True if anything this entity shows changed."""
         description = self.entity_description
-        meter = self.coordinator.meter
+        meter = self.runtime.meter
         shown = (
             description.value_fn(meter),
             None

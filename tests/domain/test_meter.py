@@ -171,3 +171,13 @@ def test_a_silence_longer_than_max_hold_is_skipped() -> None:
     # A reading after a silence reports it too.
     later = at(600) + timedelta(days=4)
     assert meter.reading(later, 0).skipped == timedelta(days=1, minutes=-1)
+
+
+def test_running_can_be_given_instead_of_derived_from_power() -> None:
+    # A plug whose switch is on draws only 2 W (below the threshold): still a session.
+    meter = Meter(SourceKind.POWER, TZ, RULES, FLAT)
+    meter.reading(at(0), 2, running=True)
+    meter.tick(at(60))
+    update = meter.reading(at(120), 0, running=False)
+    assert update.session is not None
+    assert update.session.duration == timedelta(seconds=120)

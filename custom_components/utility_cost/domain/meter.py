@@ -74,10 +74,16 @@ class Meter:
         self.integrator = PowerIntegrator()
         self.counter = counter or EnergyCounter()
 
-    def reading(self, at: datetime, value: float | None) -> MeterUpdate:
-        """Take a new value of the source (None: unavailable or not a number)."""
+    def reading(
+        self, at: datetime, value: float | None, running: bool | None = None
+    ) -> MeterUpdate:
+        """Take a new value of the source (None: unavailable or not a number).
+
+        ``running`` says whether the appliance runs (a plug's switch); when it is
+        not given, the power above the rules' on-threshold decides.
+        """
         if self.kind is SourceKind.POWER:
-            return self._power_reading(at, value)
+            return self._power_reading(at, value, running)
         return self._energy_reading(at, value)
 
     def tick(self, at: datetime) -> MeterUpdate:
@@ -88,13 +94,17 @@ class Meter:
         self.ledger.roll(at)
         return update
 
-    def _power_reading(self, at: datetime, power_w: float | None) -> MeterUpdate:
+    def _power_reading(
+        self, at: datetime, power_w: float | None, running: bool | None
+    ) -> MeterUpdate:
         negative = power_w is not None and power_w < 0
         if negative:
             power_w = 0.0
         update = self._accrue_power(at)
         self.integrator.hold(at, power_w)
-        session = None if power_w is None else self.sessions.level(at, power_w)
+        if running is None and power_w is not None:
+            running = self.sessions.rules.running(power_w)
+        session = None if running is None else self.sessions.level(at, running)
         if not negative and session is None:
             return update
         return MeterUpdate(
@@ -121,7 +131,8 @@ class Meter:
             return NOTHING
         session = None
         if energy.seconds > 0:
-            session = self.sessions.level(energy.start, energy.power_w)
+            running = self.sessions.rules.running(energy.power_w)
+            session = self.sessions.level(energy.start, running)
         update = self._book(energy)
         if session is None:
             return update

@@ -1,8 +1,9 @@
-"""On→off sessions: an appliance running above a power threshold.
+"""On→off sessions: an appliance running.
 
-A session opens when the power rises above the on-threshold and closes when it falls
-to or below it. It ends at the last instant energy was accrued while it was open, so
-time without any reading (an unavailable source, Home Assistant being down) never
+What "running" means is the caller's: the power above an on-threshold, or a plug's
+switch being on. A session opens when the appliance starts running and closes when
+it stops. It ends at the last instant energy was accrued while it was open, so time
+without any reading (an unavailable source, Home Assistant being down) never
 lengthens it. Sessions shorter than the minimum duration are dropped.
 """
 
@@ -49,10 +50,14 @@ class Session:
 
 @dataclass(frozen=True, slots=True)
 class SessionRules:
-    """When a session counts."""
+    """When a source is running (by power) and when a session counts."""
 
     on_threshold_w: float
     min_duration: timedelta
+
+    def running(self, power_w: float) -> bool:
+        """Return True if this power means the appliance is running."""
+        return power_w > self.on_threshold_w
 
 
 @dataclass(slots=True)
@@ -73,9 +78,8 @@ class SessionDetector:
     current: OpenSession | None = None
     last: Session | None = field(default=None)
 
-    def level(self, at: datetime, power_w: float) -> Session | None:
-        """Note the power level from ``at`` on; return a session that just ended."""
-        running = power_w > self.rules.on_threshold_w
+    def level(self, at: datetime, running: bool) -> Session | None:
+        """Note whether it runs from ``at`` on; return a session that just ended."""
         current = self.current
         if current is None:
             if running:
