@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import AsyncGenerator, Generator
 from datetime import timedelta
 from typing import Any
 from unittest.mock import PropertyMock, patch
@@ -30,6 +30,8 @@ from custom_components.utility_cost.const import (
     DOMAIN,
     EntryType,
 )
+
+from .fakes.tuya_cloud import FakeTuyaCloud
 
 POWER_SOURCE = "sensor.washer_power"
 ENERGY_SOURCE = "sensor.washer_meter"
@@ -192,3 +194,12 @@ async def advance(
         delta -= step
         async_fire_time_changed(hass)
         await hass.async_block_till_done()
+
+
+@pytest.fixture
+async def fake_tuya(socket_enabled: None) -> AsyncGenerator[FakeTuyaCloud]:
+    """Serve the fake Tuya cloud (standard account) on a loopback port."""
+    cloud = FakeTuyaCloud()
+    await cloud.start()
+    yield cloud
+    await cloud.stop()
