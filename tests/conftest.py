@@ -17,10 +17,17 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.utility_cost.const import (
+    CONF_ACCESS_ID,
+    CONF_ACCESS_SECRET,
     CONF_BANDS,
+    CONF_BASE_URL,
     CONF_CURRENCY,
+    CONF_DATA_CENTER,
     CONF_ENTRY_TYPE,
+    CONF_FIXED_WATTS,
+    CONF_IGNORED_DEVICES,
     CONF_MIN_SESSION_S,
+    CONF_MONTHLY_CAP,
     CONF_ON_THRESHOLD_W,
     CONF_PRICE,
     CONF_SOURCE,
@@ -31,7 +38,11 @@ from custom_components.utility_cost.const import (
     EntryType,
 )
 
-from .fakes.tuya_cloud import FakeTuyaCloud
+from .fakes.tuya_cloud import (
+    ACCESS_ID as TUYA_ACCESS_ID,
+    ACCESS_SECRET as TUYA_ACCESS_SECRET,
+    FakeTuyaCloud,
+)
 
 POWER_SOURCE = "sensor.washer_power"
 ENERGY_SOURCE = "sensor.washer_meter"
@@ -193,7 +204,9 @@ async def advance(
         freezer.tick(min(step, delta))
         delta -= step
         async_fire_time_changed(hass)
-        await hass.async_block_till_done()
+        # Coordinator refreshes run as background tasks; a cloud request in flight
+        # must finish before the clock moves on, or its timeout would expire.
+        await hass.async_block_till_done(wait_background_tasks=True)
 
 
 @pytest.fixture
@@ -203,3 +216,30 @@ async def fake_tuya(socket_enabled: None) -> AsyncGenerator[FakeTuyaCloud]:
     await cloud.start()
     yield cloud
     await cloud.stop()
+
+
+def tuya_entry(
+    cloud: FakeTuyaCloud, tariff: MockConfigEntry, **options: Any
+) -> MockConfigEntry:
+    """Return a Tuya account entry talking to the fake cloud."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Tuya cloud 0001",
+        entry_id="tuya_account",
+        unique_id=TUYA_ACCESS_ID,
+        data={
+            CONF_ENTRY_TYPE: EntryType.TUYA_ACCOUNT,
+            CONF_ACCESS_ID: TUYA_ACCESS_ID,
+            CONF_ACCESS_SECRET: TUYA_ACCESS_SECRET,
+            CONF_DATA_CENTER: "central_europe",
+            CONF_BASE_URL: cloud.base_url,
+            CONF_CURRENCY: tariff.data[CONF_CURRENCY],
+        },
+        options={
+            CONF_TARIFF: tariff.entry_id,
+            CONF_MONTHLY_CAP: 26_000,
+            CONF_IGNORED_DEVICES: [],
+            CONF_FIXED_WATTS: {},
+            **options,
+        },
+    )

@@ -16,7 +16,14 @@ from syrupy.filters import props
 
 from custom_components.utility_cost.diagnostics import TO_REDACT
 
-from .conftest import NIGHT_BAND, advance, fixed_tariff_entry, set_power, setup_entries
+from .conftest import (
+    NIGHT_BAND,
+    advance,
+    fixed_tariff_entry,
+    set_power,
+    setup_entries,
+    tracked_entry,
+)
 
 
 async def test_tariff_diagnostics(
@@ -61,3 +68,14 @@ async def test_meter_diagnostics(
 async def test_secrets_are_redacted() -> None:
     """Credentials of any entry type are in the redaction list."""
     assert {"api_key", "password", "token"} <= TO_REDACT
+
+
+async def test_meter_diagnostics_without_a_tariff(
+    hass: HomeAssistant, hass_client: ClientSessionGenerator
+) -> None:
+    """A tracked sensor whose tariff was deleted says so."""
+    washer = tracked_entry(fixed_tariff_entry("Gone"))
+    await set_power(hass, 0)
+    await setup_entries(hass, washer)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, washer)
+    assert diagnostics["meter"]["tariff"] is None

@@ -1,15 +1,21 @@
 """utility_cost: what each appliance costs to run.
 
 Each config entry is one of the types of :class:`.const.EntryType`: a tariff (a
-price schedule, with price sensors) or something that uses energy (a tracked sensor,
-with energy, cost, period and session sensors priced by a tariff).
+price schedule, with price sensors) or something that uses energy and is priced by
+a tariff: a tracked sensor, or a Tuya cloud account whose plugs each get switches,
+measurements and the same energy, cost, period and session sensors.
 """
 
 from __future__ import annotations
 
 from homeassistant.const import Platform
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.helpers import config_validation as cv, entity_registry as er
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import (
+    config_validation as cv,
+    device_registry as dr,
+    entity_registry as er,
+)
 from homeassistant.helpers.event import async_track_entity_registry_updated_event
 from homeassistant.helpers.typing import ConfigType
 
@@ -17,13 +23,16 @@ from .const import CONF_ENTRY_TYPE, CONF_SOURCE, CONF_TARIFF, DOMAIN, EntryType
 from .coordinator import (
     MeterCoordinator,
     TariffCoordinator,
+    TuyaCoordinator,
     UtilityCostConfigEntry,
     meter_store_key,
+    tuya_store_key,
 )
 from .metering import MeterStore
 from .repairs import (
     async_create_tariff_missing_issue,
     async_delete_tariff_missing_issue,
+    async_delete_tuya_issues,
 )
 from .tariff import is_tariff_entry
 
@@ -32,6 +41,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS: dict[EntryType, list[Platform]] = {
     EntryType.FIXED_TARIFF: [Platform.SENSOR],
     EntryType.TRACKED_SENSOR: [Platform.SENSOR],
+    EntryType.TUYA_ACCOUNT: [Platform.SENSOR, Platform.SWITCH],
 }
 
 
@@ -45,8 +55,10 @@ def _platforms(entry: UtilityCostConfigEntry) -> list[Platform]:
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: UtilityCostConfigEntry) -> bool:
-    """Set up a tariff or a tracked sensor."""
+    """Set up a tariff, a tracked sensor or a Tuya account."""
     coordinator: TariffCoordinator | MeterCoordinator
+    if entry.data[CONF_ENTRY_TYPE] == EntryType.TUYA_ACCOUNT:
+        return await _async_setup_tuya(hass, entry)
     if is_tariff_entry(entry):
         coordinator = TariffCoordinator(hass, entry)
         await coordinator.async_config_entry_first_refresh()
@@ -61,6 +73,40 @@ async def async_setup_entry(hass: HomeAssistant, entry: UtilityCostConfigEntry) 
     _follow_source_renames(hass, entry)
     meter.async_start()
     return True
+
+
+async def _async_setup_tuya(hass: HomeAssistant, entry: UtilityCostConfigEntry) -> bool:
+    """Set up a Tuya account; with plugs known from earlier, even while refused.
+
+    If the cloud cannot serve the account now (quota used up, plan expired, no
+    connection), plugs known from the last run come up unavailable with their totals
+    and recover at a later refresh; without any, set-up is retried.
+    """
+    tuya = TuyaCoordinator(hass, entry)
+    await tuya.async_load()
+    try:
+        await tuya.async_config_entry_first_refresh()
+    except ConfigEntryNotReady:
+        if not tuya.data.plugs:
+            raise
+    entry.runtime_data = tuya
+    await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
+    tuya.async_start()
+    return True
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant, entry: UtilityCostConfigEntry, device: dr.DeviceEntry
+) -> bool:
+    """Let the user delete a plug's device once the account no longer has it."""
+    coordinator = entry.runtime_data
+    if not isinstance(coordinator, TuyaCoordinator):
+        return False  # the entry's own device goes with the entry
+    return not any(
+        identifier in coordinator.data.plugs
+        for domain, identifier in device.identifiers
+        if domain == DOMAIN
+    )
 
 
 def _follow_source_renames(hass: HomeAssistant, entry: UtilityCostConfigEntry) -> None:
@@ -101,6 +147,10 @@ async def async_remove_entry(
         for other in hass.config_entries.async_entries(DOMAIN):
             if other.options.get(CONF_TARIFF) == entry.entry_id:
                 async_create_tariff_missing_issue(hass, other)
+        return
+    if entry.data[CONF_ENTRY_TYPE] == EntryType.TUYA_ACCOUNT:
+        async_delete_tuya_issues(hass, entry.entry_id)
+        await MeterStore(hass, tuya_store_key(entry.entry_id), dict).async_remove()
         return
     async_delete_tariff_missing_issue(hass, entry.entry_id)
     await MeterStore(hass, meter_store_key(entry.entry_id), dict).async_remove()

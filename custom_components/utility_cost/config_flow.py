@@ -7,9 +7,11 @@ error on the field, never with a schema error.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import time
 import math
 from typing import Any, Literal
+from urllib.parse import urlparse
 
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.config_entries import (
@@ -28,45 +30,79 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.generated.currencies import ACTIVE_CURRENCIES
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     EntitySelector,
     EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
+    SelectOptionDict,
     SelectSelector,
     SelectSelectorConfig,
     SelectSelectorMode,
     TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
     TimeSelector,
 )
 import voluptuous as vol
 
+from .api.tuya import (
+    DATA_CENTERS,
+    TuyaApiNotSubscribedError,
+    TuyaAuthenticationError,
+    TuyaBadResponseError,
+    TuyaClient,
+    TuyaConnectionError,
+    TuyaDevice,
+    TuyaError,
+    TuyaPlanExpiredError,
+    TuyaQuotaExhaustedError,
+    TuyaRateLimitedError,
+)
 from .const import (
+    CONF_ACCESS_ID,
+    CONF_ACCESS_SECRET,
     CONF_BAND_DAYS,
     CONF_BAND_END,
     CONF_BAND_NAME,
     CONF_BAND_START,
     CONF_BANDS,
+    CONF_BASE_URL,
     CONF_CURRENCY,
+    CONF_DATA_CENTER,
+    CONF_DEVICE,
     CONF_ENTRY_TYPE,
+    CONF_FIXED_WATTS,
+    CONF_IGNORED_DEVICES,
     CONF_MIN_SESSION_S,
+    CONF_MONITORED_DEVICES,
+    CONF_MONTHLY_CAP,
     CONF_ON_THRESHOLD_W,
     CONF_PRICE,
     CONF_SOURCE,
     CONF_SOURCE_KIND,
+    CONF_STANDBY_WATTS,
     CONF_STANDING_CHARGE,
     CONF_TARIFF,
+    CONF_WATTS,
     DEFAULT_MIN_SESSION_S,
     DEFAULT_ON_THRESHOLD_W,
     DOMAIN,
+    LOGGER,
+    MAX_FIXED_WATTS,
     MAX_MIN_SESSION_S,
+    MAX_MONTHLY_CAP,
     MAX_ON_THRESHOLD_W,
     MAX_PRICE_PER_KWH,
     MAX_STANDING_CHARGE_PER_DAY,
+    MIN_MONTHLY_CAP,
     WEEKDAYS,
     EntryType,
 )
+from .coordinator import TuyaCoordinator, tuya_base_url
+from .domain.polling import DEFAULT_MONTHLY_CAP
 from .domain.prices import overlapping_bands
 from .domain.units import SourceKind, source_kind_for_unit
 from .tariff import band_from_options, tariff_currency, tariff_selector
@@ -200,8 +236,11 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
         """Return the options flow of the entry's type."""
-        if config_entry.data[CONF_ENTRY_TYPE] == EntryType.FIXED_TARIFF:
+        entry_type = config_entry.data[CONF_ENTRY_TYPE]
+        if entry_type == EntryType.FIXED_TARIFF:
             return FixedTariffOptionsFlow()
+        if entry_type == EntryType.TUYA_ACCOUNT:
+            return TuyaOptionsFlow()
         return TrackedSensorOptionsFlow()
 
     async def async_step_user(
@@ -310,8 +349,10 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the source of a tracked sensor (a tariff has only options)."""
+        """Change a tracked sensor's source or a Tuya account's data centre."""
         entry = self._get_reconfigure_entry()
+        if entry.data[CONF_ENTRY_TYPE] == EntryType.TUYA_ACCOUNT:
+            return await self.async_step_reconfigure_tuya()
         if entry.data[CONF_ENTRY_TYPE] != EntryType.TRACKED_SENSOR:
             return self.async_abort(reason="reconfigure_tariff")
         errors: dict[str, str] = {}
@@ -339,6 +380,195 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
             description_placeholders={"name": entry.title},
         )
+
+    # --- Tuya cloud account ------------------------------------------------------
+
+    async def async_step_tuya_account(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Connect to a Tuya cloud project with its Access ID and Secret."""
+        tariffs = tariff_selector(self.hass)
+        if tariffs is None:
+            return self.async_abort(reason="no_tariffs")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            access_id = str(user_input[CONF_ACCESS_ID]).strip()
+            await self.async_set_unique_id(access_id)
+            self._abort_if_unique_id_configured()
+            tariff = self.hass.config_entries.async_get_entry(
+                user_input.get(CONF_TARIFF, "")
+            )
+            data = {
+                CONF_ENTRY_TYPE: EntryType.TUYA_ACCOUNT,
+                CONF_ACCESS_ID: access_id,
+                CONF_ACCESS_SECRET: user_input[CONF_ACCESS_SECRET],
+                **_tuya_location(user_input, errors),
+            }
+            if tariff is None:
+                errors[CONF_TARIFF] = "tariff_missing"
+            if not errors:
+                errors = await _check_tuya(self.hass, data)
+            if tariff is not None and not errors:
+                return self.async_create_entry(
+                    title=f"Tuya cloud {access_id[-4:]}",
+                    data={**data, CONF_CURRENCY: tariff_currency(tariff)},
+                    options={
+                        CONF_TARIFF: tariff.entry_id,
+                        CONF_MONTHLY_CAP: DEFAULT_MONTHLY_CAP,
+                        CONF_IGNORED_DEVICES: [],
+                        CONF_FIXED_WATTS: {},
+                    },
+                )
+        fields: dict[vol.Marker, Any] = {
+            vol.Required(CONF_ACCESS_ID): TextSelector(),
+            vol.Required(CONF_ACCESS_SECRET): _password(),
+            vol.Required(CONF_DATA_CENTER, default="central_europe"): _data_centers(),
+            vol.Required(CONF_TARIFF): tariffs,
+        }
+        if self.show_advanced_options:
+            fields[vol.Optional(CONF_BASE_URL)] = _url()
+        safe_input = {
+            k: v for k, v in (user_input or {}).items() if k != CONF_ACCESS_SECRET
+        }
+        return self.async_show_form(
+            step_id="tuya_account",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(fields), safe_input
+            ),
+            errors=errors,
+        )
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """Ask for the credentials again: the cloud refused them."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Check a new Access Secret (and Access ID) and reload with it."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            access_id = str(user_input[CONF_ACCESS_ID]).strip()
+            await self.async_set_unique_id(access_id)
+            self._abort_if_unique_id_mismatch(reason="wrong_account")
+            updates = {
+                CONF_ACCESS_ID: access_id,
+                CONF_ACCESS_SECRET: user_input[CONF_ACCESS_SECRET],
+            }
+            errors = await _check_tuya(self.hass, {**entry.data, **updates})
+            if not errors:
+                return self.async_update_reload_and_abort(entry, data_updates=updates)
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_ACCESS_ID): TextSelector(),
+                vol.Required(CONF_ACCESS_SECRET): _password(),
+            }
+        )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, {CONF_ACCESS_ID: entry.data[CONF_ACCESS_ID]}
+            ),
+            errors=errors,
+            description_placeholders={"name": entry.title},
+        )
+
+    async def async_step_reconfigure_tuya(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Move a Tuya account to another data centre (or base URL)."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            location = _tuya_location(user_input, errors)
+            if not errors:
+                errors = await _check_tuya(self.hass, {**entry.data, **location})
+            if not errors:
+                data = {k: v for k, v in entry.data.items() if k != CONF_BASE_URL}
+                return self.async_update_reload_and_abort(
+                    entry, data={**data, **location}
+                )
+        fields: dict[vol.Marker, Any] = {
+            vol.Required(CONF_DATA_CENTER): _data_centers(),
+        }
+        if self.show_advanced_options:
+            fields[vol.Optional(CONF_BASE_URL)] = _url()
+        return self.async_show_form(
+            step_id="reconfigure_tuya",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(fields), user_input or entry.data
+            ),
+            errors=errors,
+            description_placeholders={"name": entry.title},
+        )
+
+
+def _password() -> TextSelector:
+    return TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+
+def _url() -> TextSelector:
+    return TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+
+
+def _data_centers() -> SelectSelector:
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=list(DATA_CENTERS),
+            mode=SelectSelectorMode.DROPDOWN,
+            translation_key="data_center",
+        )
+    )
+
+
+def _tuya_location(
+    user_input: dict[str, Any], errors: dict[str, str]
+) -> dict[str, str]:
+    """Return the data centre and the optional base URL that overrides it."""
+    location = {CONF_DATA_CENTER: user_input[CONF_DATA_CENTER]}
+    if base_url := str(user_input.get(CONF_BASE_URL) or "").strip().rstrip("/"):
+        if (
+            urlparse(base_url).scheme not in ("http", "https")
+            or not urlparse(base_url).netloc
+        ):
+            errors[CONF_BASE_URL] = "invalid_url"
+        location[CONF_BASE_URL] = base_url
+    return location
+
+
+async def _check_tuya(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, str]:
+    """Get a token and list the devices; return the errors (none if it works)."""
+    client = TuyaClient(
+        async_get_clientsession(hass),
+        data[CONF_ACCESS_ID],
+        data[CONF_ACCESS_SECRET],
+        tuya_base_url(data),
+    )
+    try:
+        devices = await client.devices()
+    except TuyaError as err:
+        error = _TUYA_FLOW_ERRORS.get(type(err))
+        if error is None:
+            LOGGER.exception("Unexpected answer from the Tuya cloud")
+            error = "unknown"
+        return {"base": error}
+    if not devices:
+        return {"base": "no_devices"}
+    return {}
+
+
+_TUYA_FLOW_ERRORS: dict[type[TuyaError], str] = {
+    TuyaAuthenticationError: "invalid_auth",
+    TuyaPlanExpiredError: "plan_expired",
+    TuyaQuotaExhaustedError: "quota_exhausted",
+    TuyaApiNotSubscribedError: "api_not_subscribed",
+    TuyaConnectionError: "cannot_connect",
+    TuyaRateLimitedError: "cannot_connect",
+    TuyaBadResponseError: "cannot_connect",
+}
 
 
 class FixedTariffOptionsFlow(OptionsFlowWithReload):
@@ -537,3 +767,158 @@ class TrackedSensorOptionsFlow(OptionsFlowWithReload):
             errors=errors,
             description_placeholders={"name": entry.title},
         )
+
+
+class TuyaOptionsFlow(OptionsFlowWithReload):
+    """Change a Tuya account's tariff, budget, monitored plugs and fixed watts."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask what to change."""
+        return self.async_show_menu(
+            step_id="init", menu_options=["settings", "devices", "fixed_watts"]
+        )
+
+    async def async_step_settings(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the tariff and the monthly call cap."""
+        options = self.config_entry.options
+        tariffs = tariff_selector(self.hass, self.config_entry.data[CONF_CURRENCY])
+        if tariffs is None:
+            return self.async_abort(reason="no_tariffs")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if (
+                self.hass.config_entries.async_get_entry(user_input[CONF_TARIFF])
+                is None
+            ):
+                errors[CONF_TARIFF] = "tariff_missing"
+            cap = _number_in(
+                user_input.get(CONF_MONTHLY_CAP), MIN_MONTHLY_CAP, MAX_MONTHLY_CAP
+            )
+            if cap is None:
+                errors[CONF_MONTHLY_CAP] = "invalid_cap"
+            if not errors:
+                return self.async_create_entry(
+                    data={
+                        **options,
+                        CONF_TARIFF: user_input[CONF_TARIFF],
+                        CONF_MONTHLY_CAP: int(cap or 0),
+                    }
+                )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_TARIFF): tariffs,
+                vol.Required(CONF_MONTHLY_CAP): _number_field(
+                    MIN_MONTHLY_CAP, MAX_MONTHLY_CAP, step=1
+                ),
+            }
+        )
+        return self.async_show_form(
+            step_id="settings",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or options
+            ),
+            errors=errors,
+        )
+
+    def _found(self) -> dict[str, TuyaDevice] | None:
+        """Return the account's plugs, or None if the entry is not running."""
+        coordinator = getattr(self.config_entry, "runtime_data", None)
+        if not isinstance(coordinator, TuyaCoordinator):
+            return None
+        return dict(coordinator.data.found)
+
+    async def async_step_devices(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Choose the plugs to monitor (new plugs are monitored until deselected)."""
+        found = self._found()
+        if not found:
+            return self.async_abort(reason="no_plugs")
+        options = self.config_entry.options
+        ignored = set(options.get(CONF_IGNORED_DEVICES, []))
+        if user_input is not None:
+            monitored = set(user_input[CONF_MONITORED_DEVICES])
+            # Plugs not in the account now keep their choice for when they return.
+            kept = {device_id for device_id in ignored if device_id not in found}
+            return self.async_create_entry(
+                data={
+                    **options,
+                    CONF_IGNORED_DEVICES: sorted(kept | (set(found) - monitored)),
+                }
+            )
+        schema = vol.Schema(
+            {
+                vol.Optional(
+                    CONF_MONITORED_DEVICES,
+                    default=[d for d in found if d not in ignored],
+                ): _device_selector(found)
+            }
+        )
+        return self.async_show_form(step_id="devices", data_schema=schema)
+
+    async def async_step_fixed_watts(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Give a plug fixed watts when on and on standby (0 W on: none)."""
+        found = self._found()
+        if not found:
+            return self.async_abort(reason="no_plugs")
+        options = self.config_entry.options
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            watts = _number_in(user_input.get(CONF_WATTS), 0, MAX_FIXED_WATTS)
+            standby = _number_in(
+                user_input.get(CONF_STANDBY_WATTS, 0), 0, MAX_FIXED_WATTS
+            )
+            if watts is None:
+                errors[CONF_WATTS] = "invalid_watts"
+            if standby is None:
+                errors[CONF_STANDBY_WATTS] = "invalid_watts"
+            if not errors:
+                fixed = dict(options.get(CONF_FIXED_WATTS, {}))
+                fixed.pop(user_input[CONF_DEVICE], None)
+                if watts:
+                    fixed[user_input[CONF_DEVICE]] = {
+                        CONF_WATTS: watts,
+                        CONF_STANDBY_WATTS: standby,
+                    }
+                return self.async_create_entry(
+                    data={**options, CONF_FIXED_WATTS: fixed}
+                )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_DEVICE): _device_selector(found, multiple=False),
+                vol.Required(CONF_WATTS): _number_field(0, MAX_FIXED_WATTS, "W"),
+                vol.Optional(CONF_STANDBY_WATTS, default=0): _number_field(
+                    0, MAX_FIXED_WATTS, "W"
+                ),
+            }
+        )
+        return self.async_show_form(
+            step_id="fixed_watts",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
+        )
+
+
+def _device_selector(
+    found: Mapping[str, TuyaDevice], *, multiple: bool = True
+) -> SelectSelector:
+    return SelectSelector(
+        SelectSelectorConfig(
+            options=[
+                SelectOptionDict(
+                    value=device_id, label=f"{device.name} ({device.product_name})"
+                )
+                for device_id, device in sorted(
+                    found.items(), key=lambda item: item[1].name.casefold()
+                )
+            ],
+            multiple=multiple,
+            mode=SelectSelectorMode.LIST if multiple else SelectSelectorMode.DROPDOWN,
+        )
+    )

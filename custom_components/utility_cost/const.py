@@ -16,6 +16,7 @@ class EntryType(StrEnum):
 
     FIXED_TARIFF = "fixed_tariff"
     TRACKED_SENSOR = "tracked_sensor"
+    TUYA_ACCOUNT = "tuya_account"
 
 
 TARIFF_ENTRY_TYPES: Final = frozenset({EntryType.FIXED_TARIFF})
@@ -24,6 +25,7 @@ TARIFF_ENTRY_TYPES: Final = frozenset({EntryType.FIXED_TARIFF})
 DEVICE_MODELS: Final[dict[str, str]] = {
     EntryType.FIXED_TARIFF: "Fixed tariff",
     EntryType.TRACKED_SENSOR: "Tracked sensor",
+    EntryType.TUYA_ACCOUNT: "Tuya cloud account",
 }
 
 # Entry data and options
@@ -41,6 +43,17 @@ CONF_SOURCE_KIND: Final = "source_kind"
 CONF_TARIFF: Final = "tariff"
 CONF_ON_THRESHOLD_W: Final = "on_threshold_w"
 CONF_MIN_SESSION_S: Final = "min_session_s"
+CONF_ACCESS_ID: Final = "access_id"
+CONF_ACCESS_SECRET: Final = "access_secret"  # noqa: S105 - an option key
+CONF_DATA_CENTER: Final = "data_center"
+CONF_BASE_URL: Final = "base_url"
+CONF_MONTHLY_CAP: Final = "monthly_cap"
+CONF_IGNORED_DEVICES: Final = "ignored_devices"
+CONF_MONITORED_DEVICES: Final = "monitored_devices"
+CONF_FIXED_WATTS: Final = "fixed_watts"
+CONF_DEVICE: Final = "device"
+CONF_WATTS: Final = "watts"
+CONF_STANDBY_WATTS: Final = "standby_watts"
 
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -50,11 +63,17 @@ MAX_STANDING_CHARGE_PER_DAY: Final = 100_000.0
 MAX_ON_THRESHOLD_W: Final = 100_000.0
 MAX_MIN_SESSION_S: Final = 86_400
 
+MAX_FIXED_WATTS: Final = 100_000.0
+MIN_MONTHLY_CAP: Final = 1_000
+MAX_MONTHLY_CAP: Final = 100_000_000
+
 DEFAULT_ON_THRESHOLD_W: Final = 5.0
 DEFAULT_MIN_SESSION_S: Final = 60
 
 # A power source held steady is accrued at least this often.
 POWER_REEVALUATION_INTERVAL: Final = timedelta(seconds=60)
+# Tuya plugs' meters are re-evaluated this often between polls (no cloud call).
+TUYA_TICK_INTERVAL: Final = timedelta(seconds=60)
 # Meter state is written to storage at most this long after a change (and on stop).
 METER_SAVE_DELAY_S: Final = 30
 

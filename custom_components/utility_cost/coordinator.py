@@ -6,11 +6,16 @@
   becomes a reading of a domain :class:`~.domain.meter.Meter`; the meter's state is
   kept in a :class:`~homeassistant.helpers.storage.Store` so that nothing measured is
   lost or counted twice across restarts.
+* :class:`TuyaCoordinator` polls a Tuya cloud project's plugs within a monthly call
+  budget; each plug has a meter like a tracked sensor's.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 import math
 from typing import Any
 
@@ -30,7 +35,9 @@ from homeassistant.core import (
     State,
     callback,
 )
+from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import (
     async_track_point_in_utc_time,
     async_track_state_change_event,
@@ -38,35 +45,77 @@ from homeassistant.helpers.event import (
     async_track_time_change,
     async_track_time_interval,
 )
-from homeassistant.helpers.update_coordinator import DataUpdateCoordinator
+from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from .api.tuya import (
+    DATA_CENTERS,
+    DEVICE_PAGE_SIZE,
+    TuyaApiNotSubscribedError,
+    TuyaAuthenticationError,
+    TuyaClient,
+    TuyaConnectionError,
+    TuyaDevice,
+    TuyaDeviceCapError,
+    TuyaDeviceOfflineError,
+    TuyaError,
+    TuyaPlanExpiredError,
+    TuyaQuotaExhaustedError,
+    TuyaRateLimitedError,
+)
 from .const import (
+    CONF_ACCESS_ID,
+    CONF_ACCESS_SECRET,
+    CONF_BASE_URL,
     CONF_CURRENCY,
+    CONF_DATA_CENTER,
+    CONF_FIXED_WATTS,
+    CONF_IGNORED_DEVICES,
     CONF_MIN_SESSION_S,
+    CONF_MONTHLY_CAP,
     CONF_ON_THRESHOLD_W,
     CONF_SOURCE,
     CONF_SOURCE_KIND,
+    CONF_STANDBY_WATTS,
     CONF_STANDING_CHARGE,
     CONF_TARIFF,
+    CONF_WATTS,
     DEFAULT_MIN_SESSION_S,
     DEFAULT_ON_THRESHOLD_W,
     DOMAIN,
     LOGGER,
     POWER_REEVALUATION_INTERVAL,
+    TUYA_TICK_INTERVAL,
 )
 from .domain.meter import Meter
+from .domain.plugs import (
+    DEFAULT_SCALES,
+    POWER,
+    FixedWatts,
+    PlugReading,
+    Scale,
+    is_metering,
+    is_plug,
+    plug_scales,
+    read_plug,
+    switch_codes,
+)
+from .domain.polling import DEFAULT_MONTHLY_CAP, FixedCapPolicy
 from .domain.prices import PriceOutlook
 from .domain.sessions import SessionRules
 from .domain.units import SourceKind, source_kind_for_unit, to_canonical
 from .metering import MeterRuntime, MeterStore
 from .repairs import (
     async_create_tariff_missing_issue,
+    async_create_tuya_issue,
     async_delete_tariff_missing_issue,
+    async_delete_tuya_issues,
 )
 from .tariff import TariffLink, build_schedule, tariff_currency
 
-type UtilityCostConfigEntry = ConfigEntry[TariffCoordinator | MeterCoordinator]
+type UtilityCostConfigEntry = ConfigEntry[
+    TariffCoordinator | MeterCoordinator | TuyaCoordinator
+]
 
 
 class UtilityCostCoordinator[DataT](DataUpdateCoordinator[DataT]):
@@ -289,3 +338,383 @@ class MeterCoordinator(UtilityCostCoordinator[Meter]):
         self.runtime.tick(dt_util.utcnow())
         await self.store.async_save()
         await super().async_shutdown()
+
+
+@dataclass
+class TuyaPlug:
+    """A monitored plug: what the cloud last said of it, and its meter.
+
+    ``runtime`` is None for a plug that can be neither metered nor estimated (no
+    power data point and no fixed watts): it only gets its switches.
+    """
+
+    device: TuyaDevice
+    scales: dict[str, Scale]
+    fixed: FixedWatts | None
+    runtime: MeterRuntime | None
+    reading: PlugReading
+
+
+@dataclass
+class TuyaAccount:
+    """The plugs of a Tuya account: monitored ones, and every one found."""
+
+    plugs: dict[str, TuyaPlug]
+    found: dict[str, TuyaDevice]
+
+
+def _device_to_store(device: TuyaDevice) -> dict[str, Any]:
+    return {
+        "id": device.id,
+        "name": device.name,
+        "category": device.category,
+        "product_id": device.product_id,
+        "product_name": device.product_name,
+        "model": device.model,
+        "status": dict(device.status),
+    }
+
+
+def _device_from_store(data: dict[str, Any]) -> TuyaDevice:
+    # Offline until the cloud says otherwise: its values are not current.
+    return TuyaDevice(
+        id=data["id"],
+        name=data["name"],
+        category=data["category"],
+        product_id=data["product_id"],
+        product_name=data["product_name"],
+        model=data.get("model", ""),
+        online=False,
+        status=data.get("status", {}),
+    )
+
+
+def device_list_pages(devices: int) -> int:
+    """Return how many requests listing ``devices`` devices costs."""
+    return max(1, math.ceil(devices / DEVICE_PAGE_SIZE))
+
+
+class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
+    """The plugs of one Tuya cloud project, polled within a monthly call budget.
+
+    One refresh lists the linked devices, which carries every plug's status and
+    online flag (a page of 20 devices per request): never one request per device.
+    Specifications are fetched once per product and kept. Between refreshes, each
+    plug's meter accrues its last known power every minute (no cloud call).
+    """
+
+    def __init__(self, hass: HomeAssistant, entry: UtilityCostConfigEntry) -> None:
+        """Prepare the client and the budget from the entry."""
+        options = entry.options
+        self.policy = FixedCapPolicy(
+            monthly_cap=int(options.get(CONF_MONTHLY_CAP, DEFAULT_MONTHLY_CAP))
+        )
+        super().__init__(
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} tuya {entry.title}",
+            update_interval=self.policy.refresh_interval(dt_util.utcnow(), 1),
+        )
+        data = entry.data
+        self.client = TuyaClient(
+            async_get_clientsession(hass),
+            data[CONF_ACCESS_ID],
+            data[CONF_ACCESS_SECRET],
+            tuya_base_url(data),
+            on_request=self._counted,
+        )
+        self.tariff = TariffLink(hass, options[CONF_TARIFF])
+        self.currency: str = data[CONF_CURRENCY]
+        self.ignored: set[str] = set(options.get(CONF_IGNORED_DEVICES, []))
+        self.fixed: dict[str, FixedWatts] = {
+            device_id: FixedWatts(
+                float(fixed[CONF_WATTS]), float(fixed.get(CONF_STANDBY_WATTS, 0))
+            )
+            for device_id, fixed in options.get(CONF_FIXED_WATTS, {}).items()
+        }
+        self.rules = SessionRules(
+            DEFAULT_ON_THRESHOLD_W, timedelta(seconds=DEFAULT_MIN_SESSION_S)
+        )
+        self.requests_made = 0
+        self.specs: dict[str, dict[str, tuple[int, str | None]]] = {}
+        self._specs_failed: set[str] = set()
+        self._stored_meters: dict[str, dict[str, Any]] = {}
+        self.store = MeterStore(hass, tuya_store_key(entry.entry_id), self._to_store)
+        self._unsubs: list[CALLBACK_TYPE] = []
+
+    @callback
+    def _counted(self, _method: str, _path: str) -> None:
+        self.requests_made += 1
+
+    async def async_load(self) -> None:
+        """Load specifications, known plugs and their meters from storage."""
+        stored = await self.store.async_load() or {}
+        self.specs = {
+            product: {
+                code: (int(scale), unit) for code, (scale, unit) in points.items()
+            }
+            for product, points in stored.get("specs", {}).items()
+        }
+        self._stored_meters = stored.get("meters", {})
+        devices = [_device_from_store(d) for d in stored.get("devices", [])]
+        self.data = self._account(devices, dt_util.utcnow(), fresh=False)
+
+    async def _async_update_data(self) -> TuyaAccount:
+        now = dt_util.utcnow()
+        try:
+            devices = await self.client.devices()
+            await self._learn_specifications(devices)
+        except TuyaError as err:
+            self._pause(now)
+            raise self._update_error(err) from err
+        async_delete_tuya_issues(self.hass, self.config_entry.entry_id)
+        account = self._account(devices, now, fresh=True)
+        self.update_interval = self.policy.refresh_interval(
+            now, device_list_pages(len(devices))
+        )
+        self.store.schedule_save()
+        return account
+
+    async def _learn_specifications(self, devices: list[TuyaDevice]) -> None:
+        """Fetch the specification of each product not seen before (once)."""
+        for device in devices:
+            product = device.product_id
+            if (
+                product in self.specs
+                or product in self._specs_failed
+                or device.id in self.ignored
+                or not is_plug(device.category, device.status)
+                or not is_metering(device.status)
+            ):
+                continue
+            try:
+                specification = await self.client.specification(device.id)
+            except REFRESH_ERRORS:
+                raise
+            except TuyaConnectionError as err:
+                LOGGER.debug("Specification of %s not fetched: %s", product, err)
+                continue  # try again at the next refresh
+            except TuyaError as err:
+                # This product has none for us: the usual scales serve it.
+                LOGGER.debug("No specification for %s: %s", product, err)
+                self._specs_failed.add(product)
+                continue
+            self.specs[product] = {
+                code: (point.scale, point.unit)
+                for code, point in specification.status.items()
+                if code in DEFAULT_SCALES
+            }
+
+    def _account(
+        self, devices: list[TuyaDevice], now: datetime, *, fresh: bool
+    ) -> TuyaAccount:
+        """Update the plugs from a device list; ``fresh`` ones give readings.
+
+        A fresh list is the truth about the account: plugs no longer monitored or
+        no longer in it lose their devices here, and meters of plugs that left the
+        account are forgotten (those merely not monitored are kept).
+        """
+        previous = self.data.plugs if self.data is not None else {}
+        found = {d.id: d for d in devices if is_plug(d.category, d.status)}
+        plugs: dict[str, TuyaPlug] = {}
+        for device in found.values():
+            if device.id in self.ignored:
+                continue
+            plug = previous.get(device.id) or self._new_plug(device)
+            self._update_plug(plug, device, now, fresh=fresh)
+            plugs[device.id] = plug
+        if fresh:
+            for device_id in [d for d in self._stored_meters if d not in found]:
+                del self._stored_meters[device_id]
+            self._remove_stale_devices(plugs)
+        return TuyaAccount(plugs, found)
+
+    def _remove_stale_devices(self, plugs: Mapping[str, TuyaPlug]) -> None:
+        registry = dr.async_get(self.hass)
+        entry_id = self.config_entry.entry_id
+        for device in dr.async_entries_for_config_entry(registry, entry_id):
+            if not any(
+                domain == DOMAIN and identifier in plugs
+                for domain, identifier in device.identifiers
+            ):
+                registry.async_update_device(device.id, remove_config_entry_id=entry_id)
+
+    def _new_plug(self, device: TuyaDevice) -> TuyaPlug:
+        scales = plug_scales(device.product_id, self.specs.get(device.product_id))
+        fixed = self.fixed.get(device.id)
+        runtime = None
+        if fixed is not None or is_metering(device.status):
+            stored = self._stored_meters.pop(device.id, None)
+            tz = dt_util.get_default_time_zone()
+            meter = (
+                Meter.from_dict(stored, SourceKind.POWER, tz, self.rules)
+                if stored is not None
+                else Meter(SourceKind.POWER, tz, self.rules)
+            )
+            meter.ledger.roll(dt_util.utcnow())
+            runtime = MeterRuntime(
+                self.hass,
+                meter,
+                self.tariff,
+                label=device.name,
+                currency=self.currency,
+                event_data=partial(self._event_data, device.id),
+            )
+        return TuyaPlug(
+            device, scales, fixed, runtime, read_plug(device.status, scales, fixed)
+        )
+
+    def _update_plug(
+        self, plug: TuyaPlug, device: TuyaDevice, now: datetime, *, fresh: bool
+    ) -> None:
+        # The specification may have arrived since the plug was first seen.
+        plug.scales = plug_scales(device.product_id, self.specs.get(device.product_id))
+        plug.device = device
+        plug.reading = read_plug(device.status, plug.scales, plug.fixed)
+        if fresh and plug.runtime is not None:
+            power = plug.reading.power_w if device.online else None
+            # A metering plug's session is its switch; an estimated one's, its power.
+            running = plug.reading.on if plug.fixed is None else None
+            plug.runtime.reading(now, power, running if device.online else None)
+
+    def _pause(self, now: datetime) -> None:
+        """Stop accruing: without a fresh reading nothing is extrapolated."""
+        for plug in (self.data.plugs if self.data is not None else {}).values():
+            if plug.runtime is not None:
+                plug.runtime.reading(now, None)
+
+    def _update_error(self, err: TuyaError) -> Exception:
+        entry = self.config_entry
+        if isinstance(err, TuyaAuthenticationError):
+            return ConfigEntryAuthFailed(
+                translation_domain=DOMAIN, translation_key="invalid_auth"
+            )
+        for error, kind in TUYA_ISSUES.items():
+            if isinstance(err, error):
+                async_create_tuya_issue(self.hass, entry, kind)
+                return UpdateFailed(translation_domain=DOMAIN, translation_key=kind)
+        if isinstance(err, TuyaRateLimitedError):
+            return UpdateFailed(
+                translation_domain=DOMAIN, translation_key="rate_limited"
+            )
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="cannot_connect",
+            translation_placeholders={"error": str(err)},
+        )
+
+    @callback
+    def async_start(self) -> None:
+        """Accrue held power every minute and up to a stop."""
+        self._unsubs.append(
+            async_track_time_interval(self.hass, self._tick, TUYA_TICK_INTERVAL)
+        )
+        self._unsubs.append(
+            self.hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._tick)
+        )
+
+    @callback
+    def _tick(self, _now: datetime | Event) -> None:
+        now = dt_util.utcnow()
+        changed = False
+        for plug in self.data.plugs.values():
+            if plug.runtime is not None:
+                changed = plug.runtime.tick(now) or changed
+        if changed:
+            self.store.schedule_save()
+            # Not async_set_updated_data: that would postpone the next poll.
+            self.async_update_listeners()
+
+    async def async_switch(self, device_id: str, code: str, on: bool) -> None:
+        """Switch an outlet, and show the new state until the next poll says."""
+        try:
+            await self.client.send_commands(device_id, {code: on})
+        except TuyaError as err:
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key=SWITCH_ERRORS.get(type(err), "command_failed"),
+                translation_placeholders={"error": str(err)},
+            ) from err
+        plug = self.data.plugs.get(device_id)
+        if plug is None:
+            return
+        status = {**plug.device.status, code: on}
+        if not any(status[c] is True for c in switch_codes(status)) and POWER in status:
+            status[POWER] = 0  # off draws nothing; the cloud reports it shortly
+        self._update_plug(
+            plug, replace(plug.device, status=status), dt_util.utcnow(), fresh=True
+        )
+        self.store.schedule_save()
+        self.async_update_listeners()
+
+    def _event_data(self, device_id: str) -> dict[str, Any]:
+        plug = self.data.plugs.get(device_id)
+        device = dr.async_get(self.hass).async_get_device({(DOMAIN, device_id)})
+        return {
+            "entry_id": self.config_entry.entry_id,
+            "device_id": device.id if device else None,
+            "name": plug.device.name if plug else device_id,
+            "source": f"tuya:{device_id}",
+        }
+
+    def _to_store(self) -> dict[str, Any]:
+        meters = dict(self._stored_meters)
+        for device_id, plug in self.data.plugs.items():
+            if plug.runtime is not None:
+                meters[device_id] = plug.runtime.meter.as_dict()
+        return {
+            "specs": {
+                product: {code: list(point) for code, point in points.items()}
+                for product, points in self.specs.items()
+            },
+            "devices": [
+                _device_to_store(plug.device) for plug in self.data.plugs.values()
+            ],
+            "meters": meters,
+        }
+
+    async def async_shutdown(self) -> None:
+        """Stop the timers and write the meters."""
+        while self._unsubs:
+            self._unsubs.pop()()
+        now = dt_util.utcnow()
+        for plug in self.data.plugs.values():
+            if plug.runtime is not None:
+                plug.runtime.tick(now)
+        await self.store.async_save()
+        await super().async_shutdown()
+
+
+def tuya_base_url(data: Mapping[str, Any]) -> str:
+    """Return the base URL of a Tuya entry: the override, or its data centre's."""
+    return str(data.get(CONF_BASE_URL) or DATA_CENTERS[data[CONF_DATA_CENTER]])
+
+
+def tuya_store_key(entry_id: str) -> str:
+    """Return the storage key of a Tuya account's plugs."""
+    return f"{DOMAIN}.tuya.{entry_id}"
+
+
+# Errors of a specification request that are about the whole account: they fail
+# the refresh. (Credentials were just accepted by the device list, so a permission
+# error there concerns that device only.)
+REFRESH_ERRORS = (
+    TuyaQuotaExhaustedError,
+    TuyaPlanExpiredError,
+    TuyaApiNotSubscribedError,
+    TuyaRateLimitedError,
+)
+SWITCH_ERRORS: dict[type[TuyaError], str] = {
+    TuyaDeviceCapError: "device_cap",
+    TuyaDeviceOfflineError: "device_offline",
+    TuyaQuotaExhaustedError: "quota_exhausted",
+    TuyaPlanExpiredError: "plan_expired",
+    TuyaAuthenticationError: "invalid_auth",
+    TuyaRateLimitedError: "rate_limited",
+}
+TUYA_ISSUES: dict[type[TuyaError], str] = {
+    TuyaQuotaExhaustedError: "quota_exhausted",
+    TuyaPlanExpiredError: "plan_expired",
+    TuyaApiNotSubscribedError: "api_not_subscribed",
+}

@@ -8,11 +8,19 @@ from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_API_KEY, CONF_PASSWORD, CONF_TOKEN
 from homeassistant.core import HomeAssistant
 
-from .coordinator import TariffCoordinator, UtilityCostConfigEntry
+from .const import CONF_ACCESS_ID, CONF_ACCESS_SECRET
+from .coordinator import TariffCoordinator, TuyaCoordinator, UtilityCostConfigEntry
 from .domain.prices import PriceSegment
+from .tariff import TariffLink
 
-# Keys whose values never leave Home Assistant (credentials of later entry types).
-TO_REDACT = {CONF_API_KEY, CONF_PASSWORD, CONF_TOKEN}
+# Keys whose values never leave Home Assistant: credentials of every entry type.
+TO_REDACT = {
+    CONF_ACCESS_ID,
+    CONF_ACCESS_SECRET,
+    CONF_API_KEY,
+    CONF_PASSWORD,
+    CONF_TOKEN,
+}
 
 
 def _segment(segment: PriceSegment | None) -> dict[str, Any] | None:
@@ -46,18 +54,71 @@ async def async_get_config_entry_diagnostics(
             "following": _segment(coordinator.data.following),
         }
         return diagnostics
+    if isinstance(coordinator, TuyaCoordinator):
+        diagnostics["tuya"] = _tuya(coordinator)
+        return diagnostics
     source = hass.states.get(coordinator.source)
-    tariff = coordinator.tariff.entry
     diagnostics["meter"] = {
         "source_state": None if source is None else source.as_dict(),
         "source_available": coordinator.source_available,
-        "tariff": None
-        if tariff is None
-        else {
-            "entry_id": tariff.entry_id,
-            "title": tariff.title,
-            "state": tariff.state.value,
-        },
+        "tariff": _tariff(coordinator.tariff),
         "stored": coordinator.meter.as_dict(),
     }
     return diagnostics
+
+
+def _tariff(link: TariffLink) -> dict[str, Any] | None:
+    tariff = link.entry
+    if tariff is None:
+        return None
+    return {
+        "entry_id": tariff.entry_id,
+        "title": tariff.title,
+        "state": tariff.state.value,
+    }
+
+
+def _tuya(coordinator: TuyaCoordinator) -> dict[str, Any]:
+    """Everything the account knows, without credentials or personal data."""
+    interval = coordinator.update_interval
+    return {
+        "last_update_success": coordinator.last_update_success,
+        "last_exception": repr(coordinator.last_exception)
+        if coordinator.last_exception
+        else None,
+        "refresh_interval_s": interval.total_seconds() if interval else None,
+        "monthly_cap": coordinator.policy.monthly_cap,
+        "requests_since_start": coordinator.requests_made,
+        "tariff": _tariff(coordinator.tariff),
+        "specifications": {
+            product: {code: list(point) for code, point in points.items()}
+            for product, points in coordinator.specs.items()
+        },
+        "found": {
+            device_id: {
+                "name": device.name,
+                "category": device.category,
+                "product_id": device.product_id,
+                "monitored": device_id in coordinator.data.plugs,
+            }
+            for device_id, device in coordinator.data.found.items()
+        },
+        "plugs": {
+            device_id: {
+                "online": plug.device.online,
+                "status": dict(plug.device.status),
+                "scales": {code: [s.scale, s.unit] for code, s in plug.scales.items()},
+                "fixed_watts": None
+                if plug.fixed is None
+                else [plug.fixed.watts, plug.fixed.standby_watts],
+                "reading": {
+                    "switches": dict(plug.reading.switches),
+                    "power_w": plug.reading.power_w,
+                    "voltage_v": plug.reading.voltage_v,
+                    "current_a": plug.reading.current_a,
+                },
+                "meter": None if plug.runtime is None else plug.runtime.meter.as_dict(),
+            }
+            for device_id, plug in coordinator.data.plugs.items()
+        },
+    }

@@ -7,15 +7,18 @@ then names that device in the unique id.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import callback
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
-from homeassistant.helpers.entity import EntityDescription
+from homeassistant.helpers.entity import Entity, EntityDescription
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import CONF_ENTRY_TYPE, DEVICE_MODELS, DOMAIN
-from .coordinator import UtilityCostCoordinator
+from .coordinator import TuyaCoordinator, TuyaPlug, UtilityCostCoordinator
 
 
 def unique_id_for(entry_id: str, key: str, scope: str | None = None) -> str:
@@ -55,3 +58,73 @@ class UtilityCostEntity[CoordinatorT: UtilityCostCoordinator[Any]](
         self.entity_description = description
         self._attr_unique_id = unique_id_for(entry.entry_id, description.key, scope)
         self._attr_device_info = device or entry_device_info(entry)
+
+
+def plug_device_info(plug: TuyaPlug) -> DeviceInfo:
+    """Return the device of a Tuya plug."""
+    device = plug.device
+    return DeviceInfo(
+        identifiers={(DOMAIN, device.id)},
+        name=device.name,
+        manufacturer="Tuya",
+        model=device.product_name or device.model or None,
+        model_id=device.product_id or None,
+    )
+
+
+class TuyaPlugEntity(UtilityCostEntity[TuyaCoordinator]):
+    """An entity of one plug of a Tuya account."""
+
+    def __init__(
+        self,
+        coordinator: TuyaCoordinator,
+        description: EntityDescription,
+        plug: TuyaPlug,
+    ) -> None:
+        """Attach the entity to the plug's device."""
+        super().__init__(
+            coordinator,
+            description,
+            device=plug_device_info(plug),
+            scope=plug.device.id,
+        )
+        self.device_id = plug.device.id
+
+    @property
+    def plug(self) -> TuyaPlug | None:
+        """Return the plug as last refreshed (None once it is no longer monitored)."""
+        return self.coordinator.data.plugs.get(self.device_id)
+
+    @property
+    def available(self) -> bool:
+        """Return True while the cloud answers and the plug is online."""
+        return super().available and plug_online(self.coordinator, self.device_id)
+
+
+def plug_online(coordinator: TuyaCoordinator, device_id: str) -> bool:
+    """Return True if the plug is monitored and the cloud says it is online."""
+    plug = coordinator.data.plugs.get(device_id)
+    return plug is not None and plug.device.online
+
+
+@callback
+def async_add_plug_entities(
+    coordinator: TuyaCoordinator,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+    entities_of: Callable[[TuyaPlug], Iterable[Entity]],
+) -> None:
+    """Add each plug's entities now, and those of plugs that appear later."""
+    added: set[str] = set()
+
+    @callback
+    def add_new() -> None:
+        # A plug that went and came back gets its entities again.
+        added.intersection_update(coordinator.data.plugs)
+        new = [p for i, p in coordinator.data.plugs.items() if i not in added]
+        added.update(plug.device.id for plug in new)
+        entities = [entity for plug in new for entity in entities_of(plug)]
+        if entities:
+            async_add_entities(entities)
+
+    add_new()
+    coordinator.config_entry.async_on_unload(coordinator.async_add_listener(add_new))

@@ -41,6 +41,30 @@ def async_delete_tariff_missing_issue(hass: HomeAssistant, entry_id: str) -> Non
     ir.async_delete_issue(hass, DOMAIN, tariff_missing_issue_id(entry_id))
 
 
+TUYA_ISSUE_KINDS = ("quota_exhausted", "plan_expired", "api_not_subscribed")
+
+
+@callback
+def async_create_tuya_issue(hass: HomeAssistant, entry: ConfigEntry, kind: str) -> None:
+    """Tell the user why a Tuya account's cloud refuses to serve it."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        f"tuya_{kind}_{entry.entry_id}",
+        is_fixable=False,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=f"tuya_{kind}",
+        translation_placeholders={"name": entry.title},
+    )
+
+
+@callback
+def async_delete_tuya_issues(hass: HomeAssistant, entry_id: str) -> None:
+    """Remove a Tuya account's issues once its cloud answers again."""
+    for kind in TUYA_ISSUE_KINDS:
+        ir.async_delete_issue(hass, DOMAIN, f"tuya_{kind}_{entry_id}")
+
+
 class TariffMissingRepairFlow(RepairsFlow):
     """Choose a new tariff for a tracked sensor."""
 

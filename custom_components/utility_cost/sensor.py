@@ -14,7 +14,13 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import UnitOfEnergy, UnitOfTime
+from homeassistant.const import (
+    UnitOfElectricCurrent,
+    UnitOfElectricPotential,
+    UnitOfEnergy,
+    UnitOfPower,
+    UnitOfTime,
+)
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -23,12 +29,22 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import DOMAIN
 from .coordinator import (
     TariffCoordinator,
+    TuyaCoordinator,
+    TuyaPlug,
     UtilityCostConfigEntry,
     UtilityCostCoordinator,
 )
 from .domain.meter import Meter
 from .domain.periods import Period
-from .entity import UtilityCostEntity, unique_id_for
+from .domain.plugs import CURRENT, POWER, VOLTAGE, PlugReading
+from .entity import (
+    TuyaPlugEntity,
+    UtilityCostEntity,
+    async_add_plug_entities,
+    plug_device_info,
+    plug_online,
+    unique_id_for,
+)
 from .metering import MeterRuntime
 
 # Coordinators push their updates; entities never poll.
@@ -197,6 +213,46 @@ METER_SENSORS: tuple[MeterSensorEntityDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class PlugSensorEntityDescription(SensorEntityDescription):
+    """A measurement of a plug, present when the plug reports it."""
+
+    value_fn: Callable[[PlugReading], float | None]
+    code: str
+
+
+PLUG_SENSORS: tuple[PlugSensorEntityDescription, ...] = (
+    PlugSensorEntityDescription(
+        key="power",
+        code=POWER,
+        device_class=SensorDeviceClass.POWER,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfPower.WATT,
+        suggested_display_precision=1,
+        value_fn=lambda reading: reading.power_w,
+    ),
+    PlugSensorEntityDescription(
+        key="voltage",
+        code=VOLTAGE,
+        device_class=SensorDeviceClass.VOLTAGE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricPotential.VOLT,
+        suggested_display_precision=1,
+        value_fn=lambda reading: reading.voltage_v,
+    ),
+    PlugSensorEntityDescription(
+        key="current",
+        code=CURRENT,
+        device_class=SensorDeviceClass.CURRENT,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfElectricCurrent.AMPERE,
+        suggested_display_precision=3,
+        entity_registry_enabled_default=False,
+        value_fn=lambda reading: reading.current_a,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: UtilityCostConfigEntry,
@@ -216,6 +272,23 @@ async def async_setup_entry(
                 # e.g. the standing charge was removed from the options
                 registry.async_remove(entity_id)
         async_add_entities(sensors)
+    elif isinstance(coordinator, TuyaCoordinator):
+        tuya = coordinator
+
+        def plug_sensors(plug: TuyaPlug) -> list[SensorEntity]:
+            sensors: list[SensorEntity] = [
+                PlugSensor(tuya, description, plug)
+                for description in PLUG_SENSORS
+                if description.code in plug.device.status
+            ]
+            if (runtime := plug.runtime) is not None:
+                sensors.extend(
+                    PlugMeterSensor(tuya, description, plug, runtime)
+                    for description in METER_SENSORS
+                )
+            return sensors
+
+        async_add_plug_entities(tuya, async_add_entities, plug_sensors)
     else:
         async_add_entities(
             MeterSensor(coordinator, description, coordinator.runtime)
@@ -272,7 +345,7 @@ class MeterSensor(UtilityCostEntity[UtilityCostCoordinator[Any]], SensorEntity):
         self.runtime = runtime
         if description.monetary:
             self._attr_native_unit_of_measurement = runtime.currency
-        self._shown: tuple[SensorValue, datetime | None] | None = None
+        self._shown: tuple[bool, SensorValue, datetime | None] | None = None
         self._update_values()
 
     def _update_values(self) -> bool:
@@ -280,6 +353,7 @@ class MeterSensor(UtilityCostEntity[UtilityCostCoordinator[Any]], SensorEntity):
         description = self.entity_description
         meter = self.runtime.meter
         shown = (
+            self.available,
             description.value_fn(meter),
             None
             if description.last_reset_fn is None
@@ -288,11 +362,55 @@ class MeterSensor(UtilityCostEntity[UtilityCostCoordinator[Any]], SensorEntity):
         if shown == self._shown:
             return False
         self._shown = shown
-        self._attr_native_value, self._attr_last_reset = shown
+        _, self._attr_native_value, self._attr_last_reset = shown
         return True
 
     @callback
     def _handle_coordinator_update(self) -> None:
-        """Write the state only when it changed (meters update every few seconds)."""
+        """Write the state only when it or the availability changed.
+
+        Meters update every few seconds and most of their sensors (last session,
+        the year's cost to two decimals...) do not change each time.
+        """
         if self._update_values():
             self.async_write_ha_state()
+
+
+class PlugMeterSensor(MeterSensor):
+    """Energy, cost or a session figure of a Tuya plug."""
+
+    def __init__(
+        self,
+        coordinator: TuyaCoordinator,
+        description: MeterSensorEntityDescription,
+        plug: TuyaPlug,
+        runtime: MeterRuntime,
+    ) -> None:
+        """Read the plug's meter, on the plug's device."""
+        # Set first: the base class reads the availability while initialising.
+        self._tuya = coordinator
+        self.device_id = plug.device.id
+        super().__init__(
+            coordinator,
+            description,
+            runtime,
+            device=plug_device_info(plug),
+            scope=plug.device.id,
+        )
+
+    @property
+    def available(self) -> bool:
+        """Return True while the cloud answers and the plug is online."""
+        return super().available and plug_online(self._tuya, self.device_id)
+
+
+class PlugSensor(TuyaPlugEntity, SensorEntity):
+    """Power, voltage or current of a Tuya plug at the last poll."""
+
+    entity_description: PlugSensorEntityDescription
+
+    @property
+    def native_value(self) -> float | None:
+        """Return the value of the last reading."""
+        plug = self.plug
+        return None if plug is None else self.entity_description.value_fn(plug.reading)

@@ -27,7 +27,7 @@ from aiohttp import web
 from custom_components.utility_cost.api.tuya import calculate_sign, string_to_sign
 
 ACCESS_ID = "fakeaccessid0001"
-ACCESS_SECRET = "fake-access-secret-0001"  # noqa: S105 - the fake's own test secret
+ACCESS_SECRET = "fake-access-secret-0001"
 TOKEN_LIFETIME_S = 7200
 # A product whose cloud specification says scale 0 while it reports 0.1 W and 0.1 V
 # (the real product id of such a plug; see domain/plugs.py).
