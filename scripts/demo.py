@@ -6,7 +6,10 @@ options flows over Home Assistant's REST API, exactly as a user would in the UI:
 
 * a fixed tariff "Demo tariff" (0.25 EUR/kWh, 0.40 EUR/day standing charge) with a
   cheaper night band (00:00-08:00, 0.12 EUR/kWh);
-* a tracked sensor for each demo appliance of config/configuration.yaml.
+* a tracked sensor for each demo appliance of config/configuration.yaml;
+* a Tuya cloud account on the fake Tuya cloud that scripts/develop starts
+  (tests/fakes/tuya_cloud.py): a washing machine, a heater, a desk strip and a
+  porch light switch.
 
 Run again, it only logs in and adds what is missing.
 """
@@ -16,11 +19,20 @@ from __future__ import annotations
 import argparse
 from http import HTTPStatus
 import json
+from pathlib import Path
+import sys
 import time
 from typing import Any
 import urllib.error
 import urllib.parse
 import urllib.request
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.fakes.tuya_cloud import (
+    ACCESS_ID as TUYA_ACCESS_ID,
+    ACCESS_SECRET as TUYA_SECRET,
+)
 
 DOMAIN = "utility_cost"
 USERNAME = "demo"
@@ -87,9 +99,9 @@ class HomeAssistantApi:
         deadline = time.monotonic() + timeout_s
         while True:
             try:
-                self.request("GET", "/api/")
+                self.request("GET", "/auth/providers")  # needs no login
             except urllib.error.HTTPError:
-                return  # 401: up, and asking for a login
+                return  # up, though not as expected: the next steps will say
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 if time.monotonic() > deadline:
                     raise
@@ -167,10 +179,15 @@ class HomeAssistantApi:
                 {"client_id": self.client_id, "redirect_uri": self.client_id},
             )
 
-    def flow(self, kind: str, handler: str, *answers: dict[str, Any]) -> dict[str, Any]:
+    def flow(
+        self, kind: str, handler: str, *answers: dict[str, Any], advanced: bool = False
+    ) -> dict[str, Any]:
         """Run a config (``kind`` "flow") or options flow through its answers."""
         base = f"/api/config/config_entries/{kind}"
-        result = self.request("POST", base, {"handler": handler})
+        start: dict[str, Any] = {"handler": handler}
+        if advanced:
+            start["show_advanced_options"] = True
+        result = self.request("POST", base, start)
         for answer in answers:
             if result.get("errors"):
                 raise RuntimeError(f"{handler}: {result['errors']}")
@@ -214,7 +231,7 @@ class HomeAssistantApi:
                 return
 
 
-def create_demo(api: HomeAssistantApi) -> None:
+def create_demo(api: HomeAssistantApi, tuya_url: str) -> None:
     """Add the demo tariff and appliances that do not exist yet."""
     entries = {entry["title"]: entry for entry in api.entries()}
     tariff = entries.get(TARIFF["name"])
@@ -236,6 +253,21 @@ def create_demo(api: HomeAssistantApi) -> None:
             {"source": source, "tariff": tariff_id, "name": name},
         )
         print(f"demo: tracking {source} as {name!r}")
+    if not any(entry["title"].startswith("Tuya cloud") for entry in entries.values()):
+        api.flow(
+            "flow",
+            DOMAIN,
+            {"next_step_id": "tuya_account"},
+            {
+                "access_id": TUYA_ACCESS_ID,
+                "access_secret": TUYA_SECRET,
+                "data_center": "central_europe",
+                "tariff": tariff_id,
+                "base_url": tuya_url,
+            },
+            advanced=True,
+        )
+        print(f"demo: added the Tuya cloud account of the fake cloud at {tuya_url}")
 
 
 def main() -> None:
@@ -243,15 +275,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", default="http://127.0.0.1:8123")
     parser.add_argument("--timeout", type=float, default=300)
+    parser.add_argument("--tuya-url", default="http://127.0.0.1:8766")
     args = parser.parse_args()
     api = HomeAssistantApi(args.url)
     api.wait_until_up(args.timeout)
     api.onboard()
-    create_demo(api)
+    create_demo(api, args.tuya_url)
     print(
         f"demo: ready at {api.url} - log in as {USERNAME!r} with password {PASSWORD!r}."
-        " Open the Kettle, Fridge and TV devices (Settings > Devices & services >"
-        " Utility Cost) to watch their costs rise."
+        " Open the Kettle, Fridge, TV and Tuya plug devices (Settings > Devices &"
+        " services > Utility Cost) to watch their costs rise."
     )
 
 
