@@ -287,7 +287,7 @@ async def _options(
 ) -> dict[str, Any]:
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["settings", "devices", "fixed_watts"]
+    assert result["menu_options"] == ["settings", "devices", "fixed_watts", "portal"]
     return await hass.config_entries.options.async_configure(
         result["flow_id"], {"next_step_id": step}
     )
@@ -304,20 +304,25 @@ async def test_settings(
     result = await _options(hass, account, "settings")
     await hass.config_entries.async_remove(spare.entry_id)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_TARIFF: spare.entry_id, CONF_MONTHLY_CAP: 10}
+        result["flow_id"],
+        {CONF_TARIFF: spare.entry_id, CONF_MONTHLY_CAP: 10, "reset_day": 2.5},
     )
     assert result["errors"] == {
         CONF_TARIFF: "tariff_missing",
         CONF_MONTHLY_CAP: "invalid_cap",
+        "reset_day": "invalid_reset_day",
     }
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_TARIFF: cheap.entry_id, CONF_MONTHLY_CAP: 52_000}
+        result["flow_id"],
+        {CONF_TARIFF: cheap.entry_id, CONF_MONTHLY_CAP: 52_000, "reset_day": 15},
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert account.options[CONF_TARIFF] == cheap.entry_id
     assert account.options[CONF_MONTHLY_CAP] == 52_000
-    assert account.runtime_data.policy.monthly_cap == 52_000
+    assert account.options["reset_day"] == 15
+    assert account.runtime_data.quota.settings.monthly_cap == 52_000
+    assert account.runtime_data.quota.budget.period_end.day == 15
 
 
 async def test_settings_without_tariffs(

@@ -35,10 +35,15 @@ from .fakes.tuya_cloud import ACCESS_SECRET, FakeTuyaCloud, socket, strip
 EIGHT_MINUTES = 100 * 8 / 60_000
 
 
+# A quota so large that every minute may refresh: these tests are about the plugs;
+# tests/test_tuya_quota.py is about the quota and how often it lets us poll.
+GENEROUS = {"monthly_cap": 10_000_000}
+
+
 @pytest.fixture
 def account(fake_tuya: FakeTuyaCloud, tariff: MockConfigEntry) -> MockConfigEntry:
     """Return the Tuya account entry of the fake cloud's standard account."""
-    return tuya_entry(fake_tuya, tariff)
+    return tuya_entry(fake_tuya, tariff, **GENEROUS)
 
 
 async def _switch(hass: HomeAssistant, entity_id: str, on: bool) -> None:
@@ -105,10 +110,8 @@ async def test_energy_and_cost_from_polled_power(
     assert state_value(hass, "sensor.plug_1_energy") == pytest.approx(0.1)
     assert state_value(hass, "sensor.plug_1_cost") == pytest.approx(0.025)
     assert state_value(hass, "sensor.plug_1_energy_today") == pytest.approx(0.1)
-    # Half of 26,000 calls over 31 days, two calls a refresh: every 427.6 s. Time
-    # moves a minute at a time here, so each refresh due runs at the next whole
-    # minute: every 8 minutes, 7 refreshes of 2 pages in the hour after the first.
-    assert fake_tuya.count("associated-users") == 2 + 7 * 2
+    # A refresh a minute (the shortest interval), 2 pages each.
+    assert fake_tuya.count("associated-users") == 2 + 60 * 2
     # add_ele is an increment per report, never read: a huge one changes nothing.
     fake_tuya.devices["plug0001"].status["add_ele"] = 50_000
     await advance(hass, freezer, timedelta(minutes=8))
@@ -199,11 +202,7 @@ async def test_offline_plug_is_unavailable_and_stops_counting(
 
 @pytest.mark.parametrize(
     ("code", "issue"),
-    [
-        (28841004, "tuya_quota_exhausted"),
-        (28841002, "tuya_plan_expired"),
-        (28841101, "tuya_api_not_subscribed"),
-    ],
+    [(28841101, "tuya_api_not_subscribed"), (28841106, "tuya_api_not_subscribed")],
 )
 async def test_account_errors_raise_issues_and_keep_totals(
     hass: HomeAssistant,
@@ -215,7 +214,10 @@ async def test_account_errors_raise_issues_and_keep_totals(
     code: int,
     issue: str,
 ) -> None:
-    """Quota, plan and API errors: unavailable, a repair issue, totals kept."""
+    """A missing API: unavailable, a repair issue, totals kept, back by itself.
+
+    (A used-up quota and an expired plan also stop polling: tests/test_tuya_quota.py.)
+    """
     await setup_entries(hass, tariff, account)
     await advance(hass, freezer, timedelta(minutes=30))
     fake_tuya.fail("associated-users", code=code, times=None)
@@ -262,14 +264,16 @@ async def test_rate_limit_and_outage_only_make_entities_unavailable(
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
 ) -> None:
+    """Slow-downs and outages need no repair; a rate limit halves the rate."""
     await setup_entries(hass, tariff, account)
     fake_tuya.fail("associated-users", code=1110, times=1)
-    await advance(hass, freezer, timedelta(minutes=8))
+    await advance(hass, freezer, timedelta(minutes=1))
     assert hass.states.get("switch.plug_1").state == STATE_UNAVAILABLE
+    assert account.runtime_data.quota.budget.throttle == 0.5
     fake_tuya.fail("associated-users", http_status=502, times=1)
-    await advance(hass, freezer, timedelta(minutes=8))
+    await advance(hass, freezer, timedelta(minutes=1))
     assert hass.states.get("switch.plug_1").state == STATE_UNAVAILABLE
-    await advance(hass, freezer, timedelta(minutes=8))
+    await advance(hass, freezer, timedelta(minutes=1))
     assert hass.states.get("switch.plug_1").state == STATE_ON
     assert not issue_registry.issues
 
@@ -291,7 +295,14 @@ async def test_start_while_refused_shows_known_plugs_unavailable(
     await hass.async_block_till_done()
     assert account.state is ConfigEntryState.LOADED
     assert hass.states.get("sensor.plug_1_energy").state == STATE_UNAVAILABLE
+    # The quota is used up: nothing is polled until a reading says calls remain.
     fake_tuya.calls_left = None
+    await hass.services.async_call(
+        DOMAIN,
+        "set_quota_reading",
+        {"config_entry_id": account.entry_id, "remaining": 5_000_000},
+        blocking=True,
+    )
     await advance(hass, freezer, timedelta(minutes=8))
     # The totals of before the restart, counting again from the first refresh.
     assert energy <= state_value(hass, "sensor.plug_1_energy") <= energy + EIGHT_MINUTES
@@ -361,6 +372,7 @@ async def test_unmonitored_plugs_and_fixed_watts(
     account = tuya_entry(
         fake_tuya,
         tariff,
+        **GENEROUS,
         ignored_devices=["plug0001"],
         fixed_watts={"switch0006": {"watts": 60, "standby_watts": 0.5}},
     )
@@ -397,7 +409,9 @@ async def test_diagnostics_leave_out_credentials_and_secrets(
     assert tuya["requests_since_start"] == 6
     assert tuya["plugs"]["plug0003"]["scales"]["cur_power"] == [1, "W"]
     assert tuya["found"]["strip0005"]["monitored"] is True
-    assert tuya["refresh_interval_s"] == pytest.approx(427.6, abs=0.1)
+    assert tuya["refresh_interval_s"] == 60
+    assert tuya["quota"]["our_calls_this_month"] == 6
+    assert tuya["quota"]["monthly_cap"] == 10_000_000
 
 
 async def test_devices_can_be_deleted_only_when_gone(
@@ -494,7 +508,7 @@ async def test_unmonitored_plug_leaving_the_account_is_forgotten(
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
 ) -> None:
-    account = tuya_entry(fake_tuya, tariff)
+    account = tuya_entry(fake_tuya, tariff, **GENEROUS)
     await setup_entries(hass, tariff, account)
     await advance(hass, freezer, timedelta(minutes=8))
     hass.config_entries.async_update_entry(

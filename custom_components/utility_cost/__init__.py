@@ -28,13 +28,17 @@ from .coordinator import (
     meter_store_key,
     tuya_store_key,
 )
-from .metering import MeterStore
 from .repairs import (
+    TUYA_CLOUD_ISSUES,
+    TUYA_QUOTA_ISSUES,
     async_create_tariff_missing_issue,
     async_delete_tariff_missing_issue,
     async_delete_tuya_issues,
 )
+from .services import async_setup_services
+from .storage import ThrottledStore
 from .tariff import is_tariff_entry
+from .tuya_quota import quota_store_key
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -46,7 +50,8 @@ PLATFORMS: dict[EntryType, list[Platform]] = {
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Set up the integration (it has no actions yet)."""
+    """Set up the integration's actions."""
+    async_setup_services(hass)
     return True
 
 
@@ -149,8 +154,11 @@ async def async_remove_entry(
                 async_create_tariff_missing_issue(hass, other)
         return
     if entry.data[CONF_ENTRY_TYPE] == EntryType.TUYA_ACCOUNT:
-        async_delete_tuya_issues(hass, entry.entry_id)
-        await MeterStore(hass, tuya_store_key(entry.entry_id), dict).async_remove()
+        async_delete_tuya_issues(
+            hass, entry.entry_id, TUYA_CLOUD_ISSUES + TUYA_QUOTA_ISSUES
+        )
+        for key in (tuya_store_key(entry.entry_id), quota_store_key(entry.entry_id)):
+            await ThrottledStore(hass, key, dict).async_remove()
         return
     async_delete_tariff_missing_issue(hass, entry.entry_id)
-    await MeterStore(hass, meter_store_key(entry.entry_id), dict).async_remove()
+    await ThrottledStore(hass, meter_store_key(entry.entry_id), dict).async_remove()

@@ -48,6 +48,7 @@ from homeassistant.helpers.selector import (
 )
 import voluptuous as vol
 
+from .api.quota_portal import PortalError, QuotaPortalClient
 from .api.tuya import (
     DATA_CENTERS,
     TuyaApiNotSubscribedError,
@@ -80,7 +81,12 @@ from .const import (
     CONF_MONITORED_DEVICES,
     CONF_MONTHLY_CAP,
     CONF_ON_THRESHOLD_W,
+    CONF_PORTAL_COOKIE,
+    CONF_PORTAL_REMAINING_POINTER,
+    CONF_PORTAL_URL,
+    CONF_PORTAL_USED_POINTER,
     CONF_PRICE,
+    CONF_RESET_DAY,
     CONF_SOURCE,
     CONF_SOURCE_KIND,
     CONF_STANDBY_WATTS,
@@ -102,8 +108,8 @@ from .const import (
     EntryType,
 )
 from .coordinator import TuyaCoordinator, tuya_base_url
-from .domain.polling import DEFAULT_MONTHLY_CAP
 from .domain.prices import overlapping_bands
+from .domain.quota import DEFAULT_MONTHLY_CAP
 from .domain.units import SourceKind, source_kind_for_unit
 from .tariff import band_from_options, tariff_currency, tariff_selector
 
@@ -777,13 +783,14 @@ class TuyaOptionsFlow(OptionsFlowWithReload):
     ) -> ConfigFlowResult:
         """Ask what to change."""
         return self.async_show_menu(
-            step_id="init", menu_options=["settings", "devices", "fixed_watts"]
+            step_id="init",
+            menu_options=["settings", "devices", "fixed_watts", "portal"],
         )
 
     async def async_step_settings(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the tariff and the monthly call cap."""
+        """Change the tariff, the monthly call cap and the day it resets."""
         options = self.config_entry.options
         tariffs = tariff_selector(self.hass, self.config_entry.data[CONF_CURRENCY])
         if tariffs is None:
@@ -800,12 +807,16 @@ class TuyaOptionsFlow(OptionsFlowWithReload):
             )
             if cap is None:
                 errors[CONF_MONTHLY_CAP] = "invalid_cap"
+            reset_day = _number_in(user_input.get(CONF_RESET_DAY, 1), 1, 31)
+            if reset_day is None or reset_day != int(reset_day):
+                errors[CONF_RESET_DAY] = "invalid_reset_day"
             if not errors:
                 return self.async_create_entry(
                     data={
                         **options,
                         CONF_TARIFF: user_input[CONF_TARIFF],
                         CONF_MONTHLY_CAP: int(cap or 0),
+                        CONF_RESET_DAY: int(reset_day or 1),
                     }
                 )
         schema = vol.Schema(
@@ -814,6 +825,7 @@ class TuyaOptionsFlow(OptionsFlowWithReload):
                 vol.Required(CONF_MONTHLY_CAP): _number_field(
                     MIN_MONTHLY_CAP, MAX_MONTHLY_CAP, step=1
                 ),
+                vol.Required(CONF_RESET_DAY, default=1): _number_field(1, 31, step=1),
             }
         )
         return self.async_show_form(
@@ -860,6 +872,45 @@ class TuyaOptionsFlow(OptionsFlowWithReload):
         )
         return self.async_show_form(step_id="devices", data_schema=schema)
 
+    async def async_step_portal(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Read the remaining calls from the portal with a saved session (optional)."""
+        options = self.config_entry.options
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            portal = {
+                key: str(user_input.get(key) or "").strip()
+                for key in (
+                    CONF_PORTAL_URL,
+                    CONF_PORTAL_COOKIE,
+                    CONF_PORTAL_REMAINING_POINTER,
+                    CONF_PORTAL_USED_POINTER,
+                )
+            }
+            errors = await _check_portal(self.hass, portal)
+            if not errors:
+                kept = {k: v for k, v in options.items() if k not in portal}
+                if not portal[CONF_PORTAL_URL]:
+                    return self.async_create_entry(data=kept)
+                return self.async_create_entry(data={**kept, **portal})
+        schema = vol.Schema(
+            {
+                vol.Optional(CONF_PORTAL_URL): _url(),
+                vol.Optional(CONF_PORTAL_COOKIE): _password(),
+                vol.Optional(CONF_PORTAL_REMAINING_POINTER): TextSelector(),
+                vol.Optional(CONF_PORTAL_USED_POINTER): TextSelector(),
+            }
+        )
+        shown = {
+            k: v for k, v in (user_input or options).items() if k != CONF_PORTAL_COOKIE
+        }
+        return self.async_show_form(
+            step_id="portal",
+            data_schema=self.add_suggested_values_to_schema(schema, shown),
+            errors=errors,
+        )
+
     async def async_step_fixed_watts(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -903,6 +954,37 @@ class TuyaOptionsFlow(OptionsFlowWithReload):
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
         )
+
+
+async def _check_portal(hass: HomeAssistant, portal: dict[str, str]) -> dict[str, str]:
+    """Check a portal set-up by reading it once; return the errors."""
+    url = portal[CONF_PORTAL_URL]
+    if not url:
+        return {}
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        return {CONF_PORTAL_URL: "invalid_url"}
+    pointers = (
+        portal[CONF_PORTAL_REMAINING_POINTER],
+        portal[CONF_PORTAL_USED_POINTER],
+    )
+    if not any(pointers):
+        return {"base": "pointer_required"}
+    if any(p and not p.startswith("/") for p in pointers):
+        return {"base": "invalid_pointer"}
+    client = QuotaPortalClient(
+        async_get_clientsession(hass),
+        url,
+        portal[CONF_PORTAL_COOKIE],
+        pointers[0] or None,
+        pointers[1] or None,
+    )
+    try:
+        await client.read()
+    except PortalError as err:
+        LOGGER.debug("Quota portal check failed: %s", err)
+        return {"base": "portal_failed"}
+    return {}
 
 
 def _device_selector(

@@ -100,18 +100,20 @@ from .domain.plugs import (
     read_plug,
     switch_codes,
 )
-from .domain.polling import DEFAULT_MONTHLY_CAP, FixedCapPolicy
 from .domain.prices import PriceOutlook
+from .domain.quota import DEFAULT_MONTHLY_CAP
 from .domain.sessions import SessionRules
 from .domain.units import SourceKind, source_kind_for_unit, to_canonical
-from .metering import MeterRuntime, MeterStore
+from .metering import MeterRuntime
 from .repairs import (
     async_create_tariff_missing_issue,
     async_create_tuya_issue,
     async_delete_tariff_missing_issue,
     async_delete_tuya_issues,
 )
+from .storage import ThrottledStore
 from .tariff import TariffLink, build_schedule, tariff_currency
+from .tuya_quota import TuyaQuota
 
 type UtilityCostConfigEntry = ConfigEntry[
     TariffCoordinator | MeterCoordinator | TuyaCoordinator
@@ -199,7 +201,9 @@ class MeterCoordinator(UtilityCostCoordinator[Meter]):
             currency=entry.data[CONF_CURRENCY],
             event_data=self._event_data,
         )
-        self.store = MeterStore(hass, meter_store_key(entry.entry_id), self._to_store)
+        self.store = ThrottledStore(
+            hass, meter_store_key(entry.entry_id), self._to_store
+        )
         self.source_available: bool | None = None
         self._unsubs: list[CALLBACK_TYPE] = []
 
@@ -406,15 +410,19 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
     def __init__(self, hass: HomeAssistant, entry: UtilityCostConfigEntry) -> None:
         """Prepare the client and the budget from the entry."""
         options = entry.options
-        self.policy = FixedCapPolicy(
-            monthly_cap=int(options.get(CONF_MONTHLY_CAP, DEFAULT_MONTHLY_CAP))
+        self.quota = TuyaQuota(
+            hass,
+            entry.entry_id,
+            entry.title,
+            {CONF_MONTHLY_CAP: DEFAULT_MONTHLY_CAP, **options},
+            self.async_update_listeners,
         )
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
             name=f"{DOMAIN} tuya {entry.title}",
-            update_interval=self.policy.refresh_interval(dt_util.utcnow(), 1),
+            update_interval=self.quota.budget.refresh_interval(dt_util.utcnow(), 1),
         )
         data = entry.data
         self.client = TuyaClient(
@@ -440,16 +448,42 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
         self.specs: dict[str, dict[str, tuple[int, str | None]]] = {}
         self._specs_failed: set[str] = set()
         self._stored_meters: dict[str, dict[str, Any]] = {}
-        self.store = MeterStore(hass, tuya_store_key(entry.entry_id), self._to_store)
+        self.store = ThrottledStore(
+            hass, tuya_store_key(entry.entry_id), self._to_store
+        )
         self._unsubs: list[CALLBACK_TYPE] = []
+        self.data = TuyaAccount({}, {})  # until async_load says what was known
 
     @callback
     def _counted(self, _method: str, _path: str) -> None:
+        """Count every request to the cloud, token requests included."""
         self.requests_made += 1
+        self.quota.record_call()
+
+    def other_clients(self) -> list[dict[str, str]]:
+        """Return other config entries (of any integration) with our Access ID.
+
+        They spend the same quota; what they spend is unknown, which the default
+        share leaves room for.
+        """
+        access_id = self.config_entry.data[CONF_ACCESS_ID]
+        return [
+            {"domain": entry.domain, "title": entry.title, "entry_id": entry.entry_id}
+            for entry in self.hass.config_entries.async_entries()
+            if entry.entry_id != self.config_entry.entry_id
+            and access_id in (*entry.data.values(), *entry.options.values())
+        ]
+
+    @property
+    def calls_per_refresh(self) -> int:
+        """Return what a refresh costs: a request per page of the device list."""
+        return device_list_pages(len(self.data.found))
 
     async def async_load(self) -> None:
-        """Load specifications, known plugs and their meters from storage."""
-        stored = await self.store.async_load() or {}
+        """Load the quota state, specifications, known plugs and their meters."""
+        stored = await self.store.async_load()
+        await self.quota.async_load(ran_before=stored is not None)
+        stored = stored or {}
         self.specs = {
             product: {
                 code: (int(scale), unit) for code, (scale, unit) in points.items()
@@ -462,15 +496,38 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
 
     async def _async_update_data(self) -> TuyaAccount:
         now = dt_util.utcnow()
+        budget = self.quota.budget
+        self.quota.recompute_if_due(now)
+        cost = self.calls_per_refresh
+        if budget.exhausted or budget.plan_expired:
+            self._pause(now)
+            self.update_interval = budget.refresh_interval(now, cost)
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="plan_expired"
+                if budget.plan_expired
+                else "quota_exhausted",
+            )
+        if not budget.allow_refresh(now, cost):
+            # The bucket is short: skip this refresh rather than queue it. What was
+            # shown stays; plugs unavailable for a failure stay so until a refresh.
+            LOGGER.debug("%s: refresh skipped to stay within the quota", self.name)
+            if not self.last_update_success:
+                raise UpdateFailed(
+                    translation_domain=DOMAIN, translation_key="quota_wait"
+                )
+            return self.data
         try:
             devices = await self.client.devices()
             await self._learn_specifications(devices)
         except TuyaError as err:
             self._pause(now)
-            raise self._update_error(err) from err
+            error = self._update_error(err)
+            self.update_interval = budget.refresh_interval(now, cost)
+            raise error from err
         async_delete_tuya_issues(self.hass, self.config_entry.entry_id)
         account = self._account(devices, now, fresh=True)
-        self.update_interval = self.policy.refresh_interval(
+        self.update_interval = budget.refresh_interval(
             now, device_list_pages(len(devices))
         )
         self.store.schedule_save()
@@ -515,7 +572,7 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
         no longer in it lose their devices here, and meters of plugs that left the
         account are forgotten (those merely not monitored are kept).
         """
-        previous = self.data.plugs if self.data is not None else {}
+        previous = self.data.plugs
         found = {d.id: d for d in devices if is_plug(d.category, d.status)}
         plugs: dict[str, TuyaPlug] = {}
         for device in found.values():
@@ -533,9 +590,10 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
     def _remove_stale_devices(self, plugs: Mapping[str, TuyaPlug]) -> None:
         registry = dr.async_get(self.hass)
         entry_id = self.config_entry.entry_id
+        kept = {*plugs, entry_id}  # the plugs, and the account's own device
         for device in dr.async_entries_for_config_entry(registry, entry_id):
             if not any(
-                domain == DOMAIN and identifier in plugs
+                domain == DOMAIN and identifier in kept
                 for domain, identifier in device.identifiers
             ):
                 registry.async_update_device(device.id, remove_config_entry_id=entry_id)
@@ -580,24 +638,31 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
 
     def _pause(self, now: datetime) -> None:
         """Stop accruing: without a fresh reading nothing is extrapolated."""
-        for plug in (self.data.plugs if self.data is not None else {}).values():
+        for plug in self.data.plugs.values():
             if plug.runtime is not None:
                 plug.runtime.reading(now, None)
 
     def _update_error(self, err: TuyaError) -> Exception:
-        entry = self.config_entry
+        """Tell the quota what the cloud said; return the error to raise."""
+        now = dt_util.utcnow()
         if isinstance(err, TuyaAuthenticationError):
             return ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
             )
-        for error, kind in TUYA_ISSUES.items():
-            if isinstance(err, error):
-                async_create_tuya_issue(self.hass, entry, kind)
-                return UpdateFailed(translation_domain=DOMAIN, translation_key=kind)
-        if isinstance(err, TuyaRateLimitedError):
+        if isinstance(err, TuyaQuotaExhaustedError):
+            self.quota.exhausted()  # its issue says when the quota resets
+        elif isinstance(err, TuyaPlanExpiredError):
+            self.quota.budget.mark_plan_expired(now)
+        elif isinstance(err, TuyaRateLimitedError):
+            self.quota.budget.mark_rate_limited(now)
             return UpdateFailed(
                 translation_domain=DOMAIN, translation_key="rate_limited"
             )
+        for error, kind in TUYA_ISSUES.items():
+            if isinstance(err, error):
+                if kind != "quota_exhausted":
+                    async_create_tuya_issue(self.hass, self.config_entry, kind)
+                return UpdateFailed(translation_domain=DOMAIN, translation_key=kind)
         return UpdateFailed(
             translation_domain=DOMAIN,
             translation_key="cannot_connect",
@@ -606,7 +671,8 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
 
     @callback
     def async_start(self) -> None:
-        """Accrue held power every minute and up to a stop."""
+        """Accrue held power every minute and up to a stop; follow the quota."""
+        self.quota.async_start(self._refresh_now)
         self._unsubs.append(
             async_track_time_interval(self.hass, self._tick, TUYA_TICK_INTERVAL)
         )
@@ -626,8 +692,24 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
             # Not async_set_updated_data: that would postpone the next poll.
             self.async_update_listeners()
 
+    @callback
+    def _refresh_now(self) -> None:
+        """Poll at once (a reading or a new period lifted a stop)."""
+        self.hass.async_create_background_task(
+            self.async_refresh(), f"{DOMAIN} tuya refresh {self.config_entry.entry_id}"
+        )
+
     async def async_switch(self, device_id: str, code: str, on: bool) -> None:
-        """Switch an outlet, and show the new state until the next poll says."""
+        """Switch an outlet, and show the new state until the next poll says.
+
+        Commands come before polling: they may use the reserve polling keeps.
+        """
+        if not self.quota.budget.allow_command(dt_util.utcnow()):
+            raise HomeAssistantError(
+                translation_domain=DOMAIN,
+                translation_key="command_budget",
+                translation_placeholders={"name": self.config_entry.title},
+            )
         try:
             await self.client.send_commands(device_id, {code: on})
         except TuyaError as err:
@@ -683,6 +765,7 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
             if plug.runtime is not None:
                 plug.runtime.tick(now)
         await self.store.async_save()
+        await self.quota.async_shutdown()
         await super().async_shutdown()
 
 
@@ -713,6 +796,7 @@ SWITCH_ERRORS: dict[type[TuyaError], str] = {
     TuyaAuthenticationError: "invalid_auth",
     TuyaRateLimitedError: "rate_limited",
 }
+# What the cloud refuses the whole account for, and the translation key that says so.
 TUYA_ISSUES: dict[type[TuyaError], str] = {
     TuyaQuotaExhaustedError: "quota_exhausted",
     TuyaPlanExpiredError: "plan_expired",

@@ -7,6 +7,7 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import CONF_API_KEY, CONF_PASSWORD, CONF_TOKEN
 from homeassistant.core import HomeAssistant
+from homeassistant.util import dt as dt_util
 
 from .const import CONF_ACCESS_ID, CONF_ACCESS_SECRET
 from .coordinator import TariffCoordinator, TuyaCoordinator, UtilityCostConfigEntry
@@ -87,8 +88,9 @@ def _tuya(coordinator: TuyaCoordinator) -> dict[str, Any]:
         if coordinator.last_exception
         else None,
         "refresh_interval_s": interval.total_seconds() if interval else None,
-        "monthly_cap": coordinator.policy.monthly_cap,
         "requests_since_start": coordinator.requests_made,
+        "quota": coordinator.quota.diagnostics(dt_util.utcnow()),
+        "other_clients_of_the_access_id": coordinator.other_clients(),
         "tariff": _tariff(coordinator.tariff),
         "specifications": {
             product: {code: list(point) for code, point in points.items()}

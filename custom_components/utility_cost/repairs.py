@@ -9,9 +9,14 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import FlowResult
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.selector import (
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
 import voluptuous as vol
 
-from .const import CONF_CURRENCY, CONF_TARIFF, DOMAIN
+from .const import CONF_CURRENCY, CONF_PORTAL_COOKIE, CONF_TARIFF, DOMAIN
 from .tariff import tariff_selector
 
 
@@ -41,7 +46,9 @@ def async_delete_tariff_missing_issue(hass: HomeAssistant, entry_id: str) -> Non
     ir.async_delete_issue(hass, DOMAIN, tariff_missing_issue_id(entry_id))
 
 
-TUYA_ISSUE_KINDS = ("quota_exhausted", "plan_expired", "api_not_subscribed")
+# Issues a successful refresh settles, and those only a reading or the user settles.
+TUYA_CLOUD_ISSUES = ("quota_exhausted", "plan_expired", "api_not_subscribed")
+TUYA_QUOTA_ISSUES = ("quota_state_lost", "portal_failed")
 
 
 @callback
@@ -59,9 +66,11 @@ def async_create_tuya_issue(hass: HomeAssistant, entry: ConfigEntry, kind: str) 
 
 
 @callback
-def async_delete_tuya_issues(hass: HomeAssistant, entry_id: str) -> None:
-    """Remove a Tuya account's issues once its cloud answers again."""
-    for kind in TUYA_ISSUE_KINDS:
+def async_delete_tuya_issues(
+    hass: HomeAssistant, entry_id: str, kinds: tuple[str, ...] = TUYA_CLOUD_ISSUES
+) -> None:
+    """Remove a Tuya account's issues (by default: once its cloud answers again)."""
+    for kind in kinds:
         ir.async_delete_issue(hass, DOMAIN, f"tuya_{kind}_{entry_id}")
 
 
@@ -103,8 +112,55 @@ class TariffMissingRepairFlow(RepairsFlow):
         )
 
 
+class PortalCookieRepairFlow(RepairsFlow):
+    """Give a Tuya account's quota portal a new session cookie."""
+
+    def __init__(self, entry_id: str) -> None:
+        """Repair the entry ``entry_id``."""
+        self._entry_id = entry_id
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> FlowResult:
+        """Start the repair (``user_input`` holds the issue, not an answer)."""
+        return await self.async_step_cookie()
+
+    async def async_step_cookie(
+        self, user_input: dict[str, Any] | None = None
+    ) -> FlowResult:
+        """Ask for the cookie of a new portal session."""
+        entry = self.hass.config_entries.async_get_entry(self._entry_id)
+        if entry is None:
+            return self.async_abort(reason="entry_removed")
+        if user_input is not None:
+            self.hass.config_entries.async_update_entry(
+                entry,
+                options={
+                    **entry.options,
+                    CONF_PORTAL_COOKIE: user_input[CONF_PORTAL_COOKIE].strip(),
+                },
+            )
+            self.hass.config_entries.async_schedule_reload(entry.entry_id)
+            return self.async_create_entry(data={})
+        return self.async_show_form(
+            step_id="cookie",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_PORTAL_COOKIE): TextSelector(
+                        TextSelectorConfig(type=TextSelectorType.PASSWORD)
+                    )
+                }
+            ),
+            description_placeholders={"name": entry.title},
+        )
+
+
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
 ) -> RepairsFlow:
     """Create the flow that fixes ``issue_id`` (its data names the entry)."""
-    return TariffMissingRepairFlow(str((data or {}).get("entry_id")))
+    data = data or {}
+    entry_id = str(data.get("entry_id"))
+    if data.get("kind") == "portal_failed":
+        return PortalCookieRepairFlow(entry_id)
+    return TariffMissingRepairFlow(entry_id)

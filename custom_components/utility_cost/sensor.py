@@ -15,6 +15,7 @@ from homeassistant.components.sensor import (
     SensorStateClass,
 )
 from homeassistant.const import (
+    EntityCategory,
     UnitOfElectricCurrent,
     UnitOfElectricPotential,
     UnitOfEnergy,
@@ -25,6 +26,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .coordinator import (
@@ -37,6 +39,7 @@ from .coordinator import (
 from .domain.meter import Meter
 from .domain.periods import Period
 from .domain.plugs import CURRENT, POWER, VOLTAGE, PlugReading
+from .domain.quota import QuotaSource, QuotaStatus
 from .entity import (
     TuyaPlugEntity,
     UtilityCostEntity,
@@ -49,6 +52,8 @@ from .metering import MeterRuntime
 
 # Coordinators push their updates; entities never poll.
 PARALLEL_UPDATES = 0
+
+CALLS = "calls"
 
 type SensorValue = float | datetime | None
 
@@ -253,6 +258,84 @@ PLUG_SENSORS: tuple[PlugSensorEntityDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class QuotaSensorEntityDescription(SensorEntityDescription):
+    """A figure of a Tuya account's API quota, on the account's device."""
+
+    value_fn: Callable[[TuyaCoordinator], SensorValue | str]
+    last_reset_fn: Callable[[TuyaCoordinator], datetime] | None = None
+
+
+def _period_start(tuya: TuyaCoordinator) -> datetime:
+    return tuya.quota.budget.period_start
+
+
+QUOTA_SENSORS: tuple[QuotaSensorEntityDescription, ...] = (
+    QuotaSensorEntityDescription(
+        key="quota_remaining",
+        translation_key="quota_remaining",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=CALLS,
+        value_fn=lambda tuya: (
+            tuya.quota.budget.estimate(dt_util.utcnow()).remaining_calls
+        ),
+    ),
+    QuotaSensorEntityDescription(
+        key="quota_our_calls",
+        translation_key="quota_our_calls",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        state_class=SensorStateClass.TOTAL,
+        native_unit_of_measurement=CALLS,
+        value_fn=lambda tuya: tuya.quota.budget.our_calls,
+        last_reset_fn=_period_start,
+    ),
+    QuotaSensorEntityDescription(
+        key="quota_other_calls",
+        translation_key="quota_other_calls",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        state_class=SensorStateClass.TOTAL,
+        native_unit_of_measurement=CALLS,
+        value_fn=lambda tuya: tuya.quota.budget.estimate(dt_util.utcnow()).other_calls,
+        last_reset_fn=_period_start,
+    ),
+    QuotaSensorEntityDescription(
+        key="quota_interval",
+        translation_key="quota_interval",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        device_class=SensorDeviceClass.DURATION,
+        native_unit_of_measurement=UnitOfTime.SECONDS,
+        suggested_display_precision=0,
+        value_fn=lambda tuya: (
+            tuya.update_interval.total_seconds() if tuya.update_interval else None
+        ),
+    ),
+    QuotaSensorEntityDescription(
+        key="quota_source",
+        translation_key="quota_source",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        device_class=SensorDeviceClass.ENUM,
+        options=[source.value for source in QuotaSource],
+        value_fn=lambda tuya: tuya.quota.budget.source.value,
+    ),
+    QuotaSensorEntityDescription(
+        key="quota_status",
+        translation_key="quota_status",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        device_class=SensorDeviceClass.ENUM,
+        options=[status.value for status in QuotaStatus],
+        value_fn=lambda tuya: tuya.quota.budget.status(dt_util.utcnow()).value,
+    ),
+    QuotaSensorEntityDescription(
+        key="quota_next_reset",
+        translation_key="quota_next_reset",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda tuya: tuya.quota.budget.period_end,
+    ),
+)
+
+
 async def async_setup_entry(
     hass: HomeAssistant,
     entry: UtilityCostConfigEntry,
@@ -288,6 +371,7 @@ async def async_setup_entry(
                 )
             return sensors
 
+        async_add_entities(QuotaSensor(tuya, d) for d in QUOTA_SENSORS)
         async_add_plug_entities(tuya, async_add_entities, plug_sensors)
     else:
         async_add_entities(
@@ -414,3 +498,25 @@ class PlugSensor(TuyaPlugEntity, SensorEntity):
         """Return the value of the last reading."""
         plug = self.plug
         return None if plug is None else self.entity_description.value_fn(plug.reading)
+
+
+class QuotaSensor(UtilityCostEntity[TuyaCoordinator], SensorEntity):
+    """A figure of the account's quota; available even while the cloud refuses."""
+
+    entity_description: QuotaSensorEntityDescription
+
+    @property
+    def available(self) -> bool:
+        """Return True: the quota's figures explain why the plugs are not."""
+        return True
+
+    @property
+    def native_value(self) -> SensorValue | str:
+        """Return the figure."""
+        return self.entity_description.value_fn(self.coordinator)
+
+    @property
+    def last_reset(self) -> datetime | None:
+        """Return the start of the quota period for counts of this period."""
+        last_reset = self.entity_description.last_reset_fn
+        return None if last_reset is None else last_reset(self.coordinator)

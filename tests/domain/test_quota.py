@@ -1,0 +1,248 @@
+"""The quota budget: formulas against hand-computed values, the bucket, the state."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from custom_components.utility_cost.domain.quota import (
+    COMMAND_RESERVE,
+    MIN_RATE,
+    QuotaBudget,
+    QuotaSettings,
+    QuotaSource,
+    QuotaStatus,
+    period_bounds,
+    safety_calls,
+)
+
+SETTINGS = QuotaSettings(monthly_cap=26_000)
+# 10 November 00:00 UTC: 9 days into a 30-day period, 21 days (1,814,400 s) left.
+NOW = datetime(2026, 11, 10, tzinfo=UTC)
+LEFT = 21 * 86_400
+
+
+def test_safety_calls() -> None:
+    # max(ceil(3 % of cap), ceil(cap / 31))
+    assert safety_calls(26_000) == 839  # 780 vs 838.7
+    assert safety_calls(1_000) == 33  # 30 vs 32.3
+    assert safety_calls(100_000_000) == 3_225_807  # 3,000,000 vs 3,225,806.5
+
+
+def test_period_bounds() -> None:
+    assert period_bounds(NOW, 1) == (
+        datetime(2026, 11, 1, tzinfo=UTC),
+        datetime(2026, 12, 1, tzinfo=UTC),
+    )
+    # Before this month's reset day: the period started last month.
+    assert period_bounds(NOW, 15) == (
+        datetime(2026, 10, 15, tzinfo=UTC),
+        datetime(2026, 11, 15, tzinfo=UTC),
+    )
+    # A reset on the 31st is on the 30th in November and April.
+    assert period_bounds(datetime(2026, 12, 1, tzinfo=UTC), 31) == (
+        datetime(2026, 11, 30, tzinfo=UTC),
+        datetime(2026, 12, 31, tzinfo=UTC),
+    )
+    assert period_bounds(datetime(2026, 12, 31, 5, tzinfo=UTC), 31)[1] == datetime(
+        2027, 1, 31, tzinfo=UTC
+    )
+    assert period_bounds(datetime(2027, 1, 3, tzinfo=UTC), 5)[0] == datetime(
+        2026, 12, 5, tzinfo=UTC
+    )
+
+
+def test_no_information_uses_the_conservative_own_cap() -> None:
+    budget = QuotaBudget.new(SETTINGS, NOW)
+    view = budget.view
+    assert view.remaining_calls == 26_000
+    assert view.safety_calls == 839
+    assert view.seconds_left == LEFT
+    assert view.global_target_rps == pytest.approx(25_161 / LEFT)
+    # min(0.5 x 26,000, configured) = 13,000 calls over what is left of the period
+    assert view.planned_rps == pytest.approx(13_000 / LEFT)
+    assert budget.rate == pytest.approx(13_000 / LEFT)
+    assert budget.refresh_interval(NOW, 1) == timedelta(seconds=LEFT / 13_000)
+    assert budget.source is QuotaSource.ESTIMATE
+    assert budget.status(NOW) is QuotaStatus.STALE
+    configured = QuotaBudget.new(QuotaSettings(monthly_cap=26_000, own_cap=5_000), NOW)
+    assert configured.rate == pytest.approx(5_000 / LEFT)
+
+
+def test_projection_of_the_other_clients() -> None:
+    budget = QuotaBudget.new(SETTINGS, NOW)
+    budget.record_calls(NOW, 1_000)
+    budget.add_reading(NOW, QuotaSource.PORTAL, remaining=20_000, used=6_000)
+    view = budget.view
+    # Others used 6,000 - 1,000 = 5,000 in 9 days: 5,000 / 777,600 calls/s, which
+    # projected over the 21 days left is 11,666.7 calls. Safe: 20,000 - 839.
+    projected = 5_000 / (9 * 86_400) * LEFT
+    assert view.planned_rps == pytest.approx((20_000 - 839 - projected) / LEFT)
+    assert view.other_calls == 5_000
+    assert view.remaining_calls == 20_000
+    # Smoothed from the first rate (13,000 over the period): 0.3 new + 0.7 old.
+    assert budget.rate == pytest.approx(0.3 * view.planned_rps + 0.7 * 13_000 / LEFT)
+    assert budget.status(NOW) is QuotaStatus.OK
+    assert budget.source is QuotaSource.PORTAL
+    # Six hours later, with 100 more of our calls, the estimate moves on.
+    later = NOW + timedelta(hours=6)
+    budget.record_calls(later, 100)
+    budget.recompute(later)
+    others_since = 5_000 / (9 * 86_400) * 6 * 3600
+    assert budget.view.remaining_calls == int(20_000 - 100 - others_since)
+
+
+def test_remaining_without_used_takes_the_fixed_share() -> None:
+    budget = QuotaBudget.new(SETTINGS, NOW)
+    budget.add_reading(NOW, QuotaSource.MANUAL, remaining=20_000)
+    assert budget.view.planned_rps == pytest.approx(0.7 * (20_000 - 839) / LEFT)
+    assert budget.view.other_calls is None
+    assert budget.source is QuotaSource.MANUAL
+
+
+def test_used_without_remaining() -> None:
+    budget = QuotaBudget.new(SETTINGS, NOW)
+    budget.add_reading(NOW, QuotaSource.MANUAL, used=26_000 - 20_000)
+    assert budget.view.remaining_calls == 20_000
+    with pytest.raises(ValueError, match="remaining or the used"):
+        budget.add_reading(NOW, QuotaSource.MANUAL)
+
+
+def test_a_stale_reading_decays_towards_the_conservative_rate() -> None:
+    budget = QuotaBudget.new(SETTINGS, NOW)
+    budget.add_reading(NOW, QuotaSource.PORTAL, remaining=26_000, used=0)
+    fresh_target = (26_000 - 839) / LEFT  # nobody else called: all that is safe
+    assert budget.view.planned_rps == pytest.approx(fresh_target)
+    # 24 hours later the reading is 12 hours past stale: halfway to the floor.
+    later = NOW + timedelta(hours=24)
+    budget.recompute(later)
+    left = LEFT - 86_400
+    target = (26_000 - 839) / left
+    floor = 13_000 / left
+    assert budget.view.planned_rps == pytest.approx(floor + (target - floor) * 0.5)
+    assert budget.status(later) is QuotaStatus.STALE
+
+
+def test_rate_limits_halve_down_to_a_floor_until_the_next_recompute() -> None:
+    budget = QuotaBudget.new(SETTINGS, NOW)
+    rate = budget.rate
+    assert rate is not None
+    budget.mark_rate_limited(NOW)
+    assert budget.status(NOW) is QuotaStatus.THROTTLED
+    assert budget.refresh_interval(NOW, 1) == timedelta(seconds=2 / rate)
+    for _ in range(20):
+        budget.mark_rate_limited(NOW)
+    assert budget.refresh_interval(NOW, 1) == timedelta(seconds=1 / MIN_RATE)
+    budget.recompute(NOW + timedelta(hours=6))
+    assert budget.throttle == 1.0
+    assert budget.status(NOW) is not QuotaStatus.THROTTLED
+
+
+def test_exhaustion_stops_until_a_reading_or_the_reset() -> None:
+    budget = QuotaBudget.new(SETTINGS, NOW)
+    budget.mark_exhausted(NOW)
+    assert budget.status(NOW) is QuotaStatus.EXHAUSTED
+    assert not budget.allow_refresh(NOW, 1)
+    assert not budget.allow_command(NOW)
+    assert budget.refresh_interval(NOW, 1) == timedelta(hours=6)
+    # A reading that says calls remain lifts it...
+    budget.add_reading(NOW, QuotaSource.MANUAL, remaining=500)
+    assert budget.status(NOW) is not QuotaStatus.EXHAUSTED
+    budget.mark_exhausted(NOW)
+    budget.add_reading(NOW, QuotaSource.MANUAL, used=26_000)
+    assert budget.exhausted
+    # ...and so does the next period.
+    assert budget.allow_refresh(datetime(2026, 12, 1, tzinfo=UTC), 1)
+    budget.mark_plan_expired(NOW)
+    assert budget.status(NOW) is QuotaStatus.EXHAUSTED
+    budget.mark_plan_expired(NOW, expired=False)
+    assert budget.status(NOW) is not QuotaStatus.EXHAUSTED
+
+
+def test_rollover_starts_a_new_period() -> None:
+    budget = QuotaBudget.new(SETTINGS, NOW)
+    budget.record_calls(NOW, 7_000)
+    budget.add_reading(NOW, QuotaSource.PORTAL, remaining=10_000, used=16_000)
+    assert budget.due(NOW + timedelta(hours=6))
+    assert not budget.due(NOW + timedelta(hours=5))
+    december = datetime(2026, 12, 1, 0, 0, 1, tzinfo=UTC)
+    assert budget.due(december)
+    budget.recompute(december)
+    assert budget.our_calls == 0
+    assert budget.reading is None
+    assert budget.period_start == datetime(2026, 12, 1, tzinfo=UTC)
+    assert budget.rate == pytest.approx(13_000 / (31 * 86_400 - 1))
+
+
+def test_the_bucket_skips_refreshes_and_keeps_a_reserve_for_commands() -> None:
+    budget = QuotaBudget.new(SETTINGS, NOW)
+    rate = budget.rate
+    assert rate is not None
+    assert budget.burst == 1.0  # 60 x 0.0072 calls/s is less than one call
+    assert budget.tokens == 1.0 + COMMAND_RESERVE
+    assert budget.allow_refresh(NOW, 1)
+    budget.record_calls(NOW, 1)
+    # The next refresh right away would eat the commands' reserve: skipped.
+    assert not budget.allow_refresh(NOW, 1)
+    # Commands may use the reserve, and a little more.
+    for _ in range(7):
+        assert budget.allow_command(NOW)
+        budget.record_calls(NOW, 1)
+    assert not budget.allow_command(NOW)
+    # Refilled at the target rate: 8 calls' worth of tokens later, polling resumes.
+    later = NOW + timedelta(seconds=8 / rate + 1)
+    assert budget.allow_refresh(later, 1)
+
+
+def test_a_refresh_bigger_than_the_bucket_goes_when_it_is_full() -> None:
+    budget = QuotaBudget.new(SETTINGS, NOW)
+    assert budget.allow_refresh(NOW, 5)  # full: 3 tokens, 5 calls
+    budget.record_calls(NOW, 5)
+    assert not budget.allow_refresh(NOW, 5)
+
+
+def test_round_trip_and_bad_states() -> None:
+    budget = QuotaBudget.new(SETTINGS, NOW)
+    budget.record_calls(NOW, 1_234)
+    budget.add_reading(NOW, QuotaSource.PORTAL, remaining=20_000, used=6_000)
+    data = budget.as_dict()
+    assert data["our_calls_this_month"] == 1_234
+    assert data["source"] == "portal"
+    assert data["safety_calls"] == 839
+    assert data["period"] == "2026-11-01"
+    restored = QuotaBudget.from_dict(data, SETTINGS, NOW + timedelta(minutes=5))
+    assert restored.our_calls == 1_234
+    assert restored.reading == budget.reading
+    # In a later period, the counts start again.
+    later = QuotaBudget.from_dict(data, SETTINGS, datetime(2026, 12, 2, tzinfo=UTC))
+    assert later.our_calls == 0
+    # A changed reset day keeps this period's calls in the new period.
+    moved = QuotaBudget.from_dict(
+        data, QuotaSettings(monthly_cap=26_000, reset_day=5), NOW
+    )
+    assert moved.period_start == datetime(2026, 11, 5, tzinfo=UTC)
+    assert moved.our_calls == 1_234
+    for bad in (
+        {},
+        {**data, "version": 99},
+        {**data, "our_calls_this_month": "many"},
+        {**data, "our_calls_this_month": -1},
+        {**data, "reading": {"at": 3}},
+    ):
+        with pytest.raises(ValueError, match="quota state"):
+            QuotaBudget.from_dict(bad, SETTINGS, NOW)
+    empty = QuotaBudget.new(SETTINGS, NOW).as_dict()
+    assert empty["stale_after_ts"] is None
+
+
+def test_smoothing_and_nothing_to_halve_when_nothing_may_be_called() -> None:
+    budget = QuotaBudget.new(QuotaSettings(monthly_cap=1_000), NOW)
+    first = budget.rate
+    assert first is not None
+    budget.record_calls(NOW, 500)  # the conservative half is used up
+    budget.recompute(NOW)
+    assert budget.view.planned_rps == 0
+    assert budget.rate == pytest.approx(0.7 * first)  # smoothed towards it
+    budget.rate = 0.0
+    budget.mark_rate_limited(NOW)
+    assert budget.throttle == 1.0
+    assert budget.refresh_interval(NOW, 1) == timedelta(hours=6)

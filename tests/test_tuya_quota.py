@@ -1,0 +1,529 @@
+"""A Tuya account's API quota in Home Assistant: entities, stops, readings, portal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import timedelta
+from http import HTTPStatus
+from typing import Any
+
+from aiohttp import web
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.const import STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+from custom_components.utility_cost.const import DOMAIN
+
+from .conftest import advance, setup_entries, state_value, tuya_entry
+from .fakes.tuya_cloud import ACCESS_ID, FakeTuyaCloud
+
+QUOTA_KEY = "utility_cost.tuya_quota.tuya_account"
+PORTAL_COOKIE = "session=fresh"
+
+
+@pytest.fixture
+def account(fake_tuya: FakeTuyaCloud, tariff: MockConfigEntry) -> MockConfigEntry:
+    """Return the standard account with the default quota (26,000 a month)."""
+    return tuya_entry(fake_tuya, tariff)
+
+
+async def _reading(hass: HomeAssistant, entry: MockConfigEntry, **reading: Any) -> None:
+    await hass.services.async_call(
+        DOMAIN,
+        "set_quota_reading",
+        {"config_entry_id": entry.entry_id, **reading},
+        blocking=True,
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+async def test_quota_entities(
+    hass: HomeAssistant, tariff: MockConfigEntry, account: MockConfigEntry
+) -> None:
+    """The account's device shows the quota: nothing known but our own calls."""
+    await setup_entries(hass, tariff, account)
+    # Set-up cost a token, 2 pages of devices and 3 specifications.
+    assert state_value(hass, "sensor.tuya_cloud_0001_api_calls_by_home_assistant") == 6
+    assert state_value(hass, "sensor.tuya_cloud_0001_api_calls_remaining") == 26_000 - 6
+    assert (
+        hass.states.get("sensor.tuya_cloud_0001_api_calls_by_other_clients").state
+        == STATE_UNKNOWN
+    )
+    assert hass.states.get("sensor.tuya_cloud_0001_quota_source").state == "estimate"
+    assert hass.states.get("sensor.tuya_cloud_0001_quota_status").state == "stale"
+    assert (
+        hass.states.get("sensor.tuya_cloud_0001_quota_reset").state
+        == "2026-02-01T00:00:00+00:00"
+    )
+    # Nothing known of the others: half the cap, 13,000 calls, over the 19 days 15
+    # hours left (planned at start); a refresh costs 2 calls.
+    seconds_left = (19 * 24 + 15) * 3600
+    assert state_value(hass, "sensor.tuya_cloud_0001_poll_interval") == pytest.approx(
+        2 * seconds_left / 13_000, abs=0.01
+    )
+
+
+async def test_a_reading_plans_from_what_is_left(
+    hass: HomeAssistant, tariff: MockConfigEntry, account: MockConfigEntry
+) -> None:
+    """A manual reading of the used calls shows the others' share and a new rate."""
+    await setup_entries(hass, tariff, account)
+    await _reading(hass, account, used=6_006, remaining=19_994)
+    assert hass.states.get("sensor.tuya_cloud_0001_quota_source").state == "manual"
+    assert hass.states.get("sensor.tuya_cloud_0001_quota_status").state == "ok"
+    # 6,006 used, 6 of them ours: the others made 6,000 in 11 days 9 hours.
+    assert (
+        state_value(hass, "sensor.tuya_cloud_0001_api_calls_by_other_clients") == 6_000
+    )
+    assert state_value(hass, "sensor.tuya_cloud_0001_api_calls_remaining") == 19_994
+
+
+async def test_reading_validation(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    account: MockConfigEntry,
+    washer: MockConfigEntry,
+) -> None:
+    """Bad readings are refused with a reason and change nothing."""
+    await setup_entries(hass, tariff, account, washer)
+    cases = [
+        ({"config_entry_id": "nope", "remaining": 1}, "is not a Tuya cloud account"),
+        ({"config_entry_id": washer.entry_id, "remaining": 1}, "is not a Tuya"),
+        ({"config_entry_id": account.entry_id}, "Give the remaining calls"),
+        ({"config_entry_id": account.entry_id, "remaining": -1}, "cannot be negative"),
+        (
+            {"config_entry_id": account.entry_id, "used": 26_001},
+            "more than the monthly",
+        ),
+        ({"config_entry_id": account.entry_id, "remaining": 30_000}, "more than the"),
+    ]
+    for data, message in cases:
+        with pytest.raises(ServiceValidationError, match=message):
+            await hass.services.async_call(
+                DOMAIN, "set_quota_reading", data, blocking=True
+            )
+    assert hass.states.get("sensor.tuya_cloud_0001_quota_source").state == "estimate"
+    await hass.config_entries.async_unload(account.entry_id)
+    with pytest.raises(ServiceValidationError, match="is not loaded"):
+        await _reading(hass, account, remaining=1)
+
+
+async def test_exhausted_quota_stops_polling_until_a_reading(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    account: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """28841004: unavailable, a repair with the reset date, and no more calls."""
+    await setup_entries(hass, tariff, account)
+    fake_tuya.calls_left = 0
+    await advance(hass, freezer, timedelta(minutes=15))
+    assert hass.states.get("switch.plug_1").state == STATE_UNAVAILABLE
+    assert hass.states.get("sensor.tuya_cloud_0001_quota_status").state == "exhausted"
+    issue = issue_registry.async_get_issue(DOMAIN, "tuya_quota_exhausted_tuya_account")
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "name": "Tuya cloud 0001",
+        "reset": "2026-02-01 01:00",  # local time in Madrid
+    }
+    calls = len(fake_tuya.requests)
+    await advance(hass, freezer, timedelta(hours=13))
+    assert len(fake_tuya.requests) == calls  # nothing is asked of a used-up quota
+    fake_tuya.calls_left = None
+    await _reading(hass, account, remaining=2_000)
+    assert hass.states.get("switch.plug_1").state == STATE_ON
+    assert (
+        issue_registry.async_get_issue(DOMAIN, "tuya_quota_exhausted_tuya_account")
+        is None
+    )
+
+
+async def test_exhausted_quota_resumes_when_the_period_resets(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    account: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await setup_entries(hass, tariff, account)
+    fake_tuya.calls_left = 0
+    await advance(hass, freezer, timedelta(minutes=15))
+    assert hass.states.get("switch.plug_1").state == STATE_UNAVAILABLE
+    fake_tuya.calls_left = None
+    freezer.move_to("2026-01-31T23:59:00+00:00")
+    await advance(hass, freezer, timedelta(minutes=2))
+    assert hass.states.get("switch.plug_1").state == STATE_ON
+    assert hass.states.get("sensor.tuya_cloud_0001_quota_reset").state == (
+        "2026-03-01T00:00:00+00:00"
+    )
+    # The new period counts from zero: the refresh that resumed cost a new token
+    # (the last one expired meanwhile) and 2 pages.
+    assert state_value(hass, "sensor.tuya_cloud_0001_api_calls_by_home_assistant") == 3
+
+
+async def test_expired_plan_stops_polling_and_probes_every_six_hours(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    account: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    await setup_entries(hass, tariff, account)
+    fake_tuya.fail("associated-users", code=28841002, times=None)
+    await advance(hass, freezer, timedelta(minutes=15))
+    assert hass.states.get("switch.plug_1").state == STATE_UNAVAILABLE
+    assert issue_registry.async_get_issue(DOMAIN, "tuya_plan_expired_tuya_account")
+    calls = fake_tuya.count("associated-users")
+    await advance(hass, freezer, timedelta(hours=5))
+    assert fake_tuya.count("associated-users") == calls
+    fake_tuya.injections.clear()  # the plan was renewed
+    await advance(hass, freezer, timedelta(hours=2))
+    assert hass.states.get("switch.plug_1").state == STATE_ON
+    assert not issue_registry.async_get_issue(DOMAIN, "tuya_plan_expired_tuya_account")
+
+
+async def test_throttled_after_a_rate_limit(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    account: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await setup_entries(hass, tariff, account)
+    interval = state_value(hass, "sensor.tuya_cloud_0001_poll_interval")
+    fake_tuya.fail("associated-users", code=1111)
+    await advance(hass, freezer, timedelta(minutes=15))
+    assert hass.states.get("sensor.tuya_cloud_0001_quota_status").state == "throttled"
+    assert state_value(hass, "sensor.tuya_cloud_0001_poll_interval") == pytest.approx(
+        2 * interval, rel=0.01
+    )
+    await advance(hass, freezer, timedelta(hours=6))
+    assert hass.states.get("sensor.tuya_cloud_0001_quota_status").state == "stale"
+
+
+async def test_our_calls_survive_a_restart(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    account: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    await setup_entries(hass, tariff, account)
+    await hass.config_entries.async_reload(account.entry_id)
+    await hass.async_block_till_done()
+    # 6 calls at the first set-up, 2 pages + 1 token at the second (specifications
+    # are kept).
+    assert state_value(hass, "sensor.tuya_cloud_0001_api_calls_by_home_assistant") == 9
+    await hass.config_entries.async_unload(account.entry_id)
+    assert hass_storage[QUOTA_KEY]["data"]["budget"]["our_calls_this_month"] == 9
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {"budget": {"version": 1, "period_start": "garbage"}},
+        {"budget": "nonsense"},
+        None,
+    ],
+)
+async def test_a_lost_quota_state_is_a_repair_issue(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    account: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    issue_registry: ir.IssueRegistry,
+    stored: dict[str, Any] | None,
+) -> None:
+    """A quota state missing after a run, or unreadable, falls back and says so."""
+    hass_storage["utility_cost.tuya.tuya_account"] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": "utility_cost.tuya.tuya_account",
+        "data": {"specs": {}, "devices": [], "meters": {}},
+    }
+    if stored is not None:
+        hass_storage[QUOTA_KEY] = {
+            "version": 1,
+            "minor_version": 1,
+            "key": QUOTA_KEY,
+            "data": stored,
+        }
+    await setup_entries(hass, tariff, account)
+    issue_id = "tuya_quota_state_lost_tuya_account"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    assert hass.states.get("sensor.tuya_cloud_0001_quota_source").state == "estimate"
+    await _reading(hass, account, remaining=20_000)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_first_run_needs_no_repair(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    account: MockConfigEntry,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    await setup_entries(hass, tariff, account)
+    assert not issue_registry.issues
+
+
+async def test_commands_come_before_polling(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    account: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+) -> None:
+    """With the bucket empty polling waits, but switching works (up to a point)."""
+    await setup_entries(hass, tariff, account)
+    budget = account.runtime_data.quota.budget
+    assert budget.tokens < 0  # set-up spent more than a refresh
+    for _ in range(2):
+        await hass.services.async_call(
+            "switch", "toggle", {"entity_id": "switch.plug_1"}, blocking=True
+        )
+    assert fake_tuya.count("commands") == 2
+    with pytest.raises(HomeAssistantError, match="Too many commands"):
+        await hass.services.async_call(
+            "switch", "turn_off", {"entity_id": "switch.plug_1"}, blocking=True
+        )
+    # A refresh now is skipped: no call, the plugs keep their state.
+    before = len(fake_tuya.requests)
+    await account.runtime_data.async_refresh()
+    assert len(fake_tuya.requests) == before
+    assert hass.states.get("switch.plug_1").state == STATE_ON
+
+
+async def test_other_clients_of_the_access_id_are_listed(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    account: MockConfigEntry,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    other = MockConfigEntry(
+        domain="xtend_tuya", title="Xtend Tuya", data={"access_id": ACCESS_ID}
+    )
+    other.add_to_hass(hass)
+    MockConfigEntry(
+        domain="tuya", title="Unrelated", data={"user_code": "x"}
+    ).add_to_hass(hass)
+    await setup_entries(hass, tariff, account)
+    diagnostics: Any = await get_diagnostics_for_config_entry(
+        hass, hass_client, account
+    )
+    assert diagnostics["tuya"]["other_clients_of_the_access_id"] == [
+        {"domain": "xtend_tuya", "title": "Xtend Tuya", "entry_id": other.entry_id}
+    ]
+    quota = diagnostics["tuya"]["quota"]
+    assert quota["source"] == "estimate"
+    assert quota["monthly_cap"] == 26_000
+    assert quota["portal"] is None
+
+
+# --- the portal ------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def portal(socket_enabled: None) -> AsyncGenerator[tuple[str, list[str]]]:
+    """A portal page that answers JSON to the right cookie, a login page otherwise."""
+    cookies: list[str] = []
+
+    async def usage(request: web.Request) -> web.Response:
+        cookies.append(request.headers.get("Cookie", ""))
+        if request.headers.get("Cookie") != PORTAL_COOKIE:
+            return web.Response(text="<html>Log in</html>", content_type="text/html")
+        return web.json_response({"result": {"left": "12,000", "used": 14_000}})
+
+    app = web.Application()
+    app.router.add_get("/usage", usage)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}/usage", cookies
+    await runner.cleanup()
+
+
+def _portal_options(url: str, cookie: str = PORTAL_COOKIE) -> dict[str, str]:
+    return {
+        "portal_url": url,
+        "portal_cookie": cookie,
+        "portal_remaining_pointer": "/result/left",
+        "portal_used_pointer": "/result/used",
+    }
+
+
+async def test_portal_readings(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+    portal: tuple[str, list[str]],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The portal is read at start and then every 6 hours."""
+    url, cookies = portal
+    account = tuya_entry(fake_tuya, tariff, **_portal_options(url))
+    await setup_entries(hass, tariff, account)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get("sensor.tuya_cloud_0001_quota_source").state == "portal"
+    assert state_value(hass, "sensor.tuya_cloud_0001_api_calls_remaining") == 12_000
+    await advance(hass, freezer, timedelta(hours=5, minutes=59))
+    assert len(cookies) == 1
+    await advance(hass, freezer, timedelta(minutes=1))
+    assert len(cookies) == 2
+    # A failure is not retried before the next 6 hours either.
+    account.runtime_data.quota.portal._cookie = "session=expired"
+    await advance(hass, freezer, timedelta(hours=6))
+    assert len(cookies) == 3
+    assert hass.states.get("sensor.tuya_cloud_0001_quota_source").state == "portal"
+    await advance(hass, freezer, timedelta(hours=3))
+    assert len(cookies) == 3
+    # A restart soon after does not read it again.
+    await hass.config_entries.async_reload(account.entry_id)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(cookies) == 3
+
+
+async def test_expired_portal_session_asks_for_a_new_cookie(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+    portal: tuple[str, list[str]],
+    freezer: FrozenDateTimeFactory,
+    hass_client: ClientSessionGenerator,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """A login page instead of data: a repair that takes the new cookie."""
+    url, cookies = portal
+    account = tuya_entry(fake_tuya, tariff, **_portal_options(url, "session=old"))
+    assert await async_setup_component(hass, "repairs", {})
+    await setup_entries(hass, tariff, account)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    issue = issue_registry.async_get_issue(DOMAIN, "tuya_portal_failed_tuya_account")
+    assert issue is not None
+    assert issue.is_fixable
+    assert len(cookies) == 1
+    client = await hass_client()
+    response = await client.post(
+        "/api/repairs/issues/fix",
+        json={"handler": DOMAIN, "issue_id": "tuya_portal_failed_tuya_account"},
+    )
+    flow = await response.json()
+    assert flow["step_id"] == "cookie"
+    response = await client.post(
+        f"/api/repairs/issues/fix/{flow['flow_id']}",
+        json={"portal_cookie": PORTAL_COOKIE},
+    )
+    assert response.status == HTTPStatus.OK
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert account.options["portal_cookie"] == PORTAL_COOKIE
+    # Reloaded with it: read again at once, and the issue is gone.
+    assert len(cookies) == 2
+    assert (
+        issue_registry.async_get_issue(DOMAIN, "tuya_portal_failed_tuya_account")
+        is None
+    )
+    assert hass.states.get("sensor.tuya_cloud_0001_quota_source").state == "portal"
+
+
+async def test_portal_options(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+    portal: tuple[str, list[str]],
+) -> None:
+    """The portal step checks the page before it saves; empty removes it."""
+    url, _ = portal
+    account = tuya_entry(fake_tuya, tariff)
+    await setup_entries(hass, tariff, account)
+
+    async def submit(**answer: str) -> dict[str, Any]:
+        result = await hass.config_entries.options.async_init(account.entry_id)
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {"next_step_id": "portal"}
+        )
+        return await hass.config_entries.options.async_configure(
+            result["flow_id"], answer
+        )
+
+    assert (await submit(portal_url="ftp://x"))["errors"] == {
+        "portal_url": "invalid_url"
+    }
+    result = await submit(portal_url=url, portal_cookie=PORTAL_COOKIE)
+    assert result["errors"] == {"base": "pointer_required"}
+    result = await submit(
+        portal_url=url, portal_cookie=PORTAL_COOKIE, portal_remaining_pointer="result"
+    )
+    assert result["errors"] == {"base": "invalid_pointer"}
+    result = await submit(**_portal_options(url, "session=old"))
+    assert result["errors"] == {"base": "portal_failed"}
+    result = await submit(**_portal_options(url))
+    assert result["type"] == "create_entry"
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert account.options["portal_url"] == url
+    result = await submit(portal_url="")
+    assert result["type"] == "create_entry"
+    await hass.async_block_till_done()
+    assert "portal_url" not in account.options
+    assert "portal_cookie" not in account.options
+
+
+async def test_after_a_failure_a_skipped_refresh_keeps_plugs_unavailable(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    account: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Stale values are not shown as fresh: after a failure, skipping still fails."""
+    await setup_entries(hass, tariff, account)
+    fake_tuya.fail("associated-users", http_status=502, times=None)
+    await advance(hass, freezer, timedelta(minutes=30))
+    assert hass.states.get("switch.plug_1").state == STATE_UNAVAILABLE
+    fake_tuya.injections.clear()
+    coordinator = account.runtime_data
+    # Commands spend what the next refresh needed...
+    for _ in range(3):
+        await coordinator.async_switch("plug0002", "switch_1", False)
+    await coordinator.async_refresh()
+    # ...so it is skipped, and the plugs stay unavailable until one is made.
+    assert coordinator.last_exception is not None
+    assert "Waiting for the API quota" in str(coordinator.last_exception)
+    assert hass.states.get("switch.plug_1").state == STATE_UNAVAILABLE
+
+
+async def test_portal_repair_of_a_removed_account(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+    portal: tuple[str, list[str]],
+    hass_client: ClientSessionGenerator,
+) -> None:
+    url, _ = portal
+    account = tuya_entry(fake_tuya, tariff, **_portal_options(url, "session=old"))
+    assert await async_setup_component(hass, "repairs", {})
+    await setup_entries(hass, tariff, account)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    client = await hass_client()
+    response = await client.post(
+        "/api/repairs/issues/fix",
+        json={"handler": DOMAIN, "issue_id": "tuya_portal_failed_tuya_account"},
+    )
+    flow = await response.json()
+    await hass.config_entries.async_remove(account.entry_id)
+    response = await client.post(
+        f"/api/repairs/issues/fix/{flow['flow_id']}", json={"portal_cookie": "x"}
+    )
+    result = await response.json()
+    assert result["type"] == "abort"
+    assert result["reason"] == "entry_removed"
