@@ -8,13 +8,15 @@ from typing import Any
 from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT
+from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT, CONF_TOKEN
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.utility_cost.const import (
     CONF_ACCESS_ID,
@@ -34,10 +36,12 @@ from custom_components.utility_cost.const import (
     CONF_SOURCE_KIND,
     CONF_STANDING_CHARGE,
     CONF_TARIFF,
+    CONF_ZONE,
     DOMAIN,
     EntryType,
 )
 
+from .fakes.esios import FIXTURE_DAY, FIXTURE_DAY_MWH, FakeEsios
 from .fakes.tuya_cloud import (
     ACCESS_ID as TUYA_ACCESS_ID,
     ACCESS_SECRET as TUYA_ACCESS_SECRET,
@@ -173,6 +177,32 @@ async def set_energy(
     await hass.async_block_till_done()
 
 
+async def snapshot_entities(
+    hass: HomeAssistant,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+    config_entry_id: str,
+    domain: str,
+) -> None:
+    """Snapshot the registry entries and states of an entry's entities of ``domain``.
+
+    Like the test plugin's snapshot_platform, for entries that load several
+    platforms (a tariff has sensors, binary sensors and numbers).
+    """
+    entries = [
+        entry
+        for entry in er.async_entries_for_config_entry(entity_registry, config_entry_id)
+        if entry.domain == domain
+    ]
+    assert entries
+    for entity_entry in entries:
+        assert entity_entry == snapshot(name=f"{entity_entry.entity_id}-entry")
+        assert entity_entry.disabled_by is None, "Please enable all entities."
+        state = hass.states.get(entity_entry.entity_id)
+        assert state, f"State not found for {entity_entry.entity_id}"
+        assert state == snapshot(name=f"{entity_entry.entity_id}-state")
+
+
 def state_value(hass: HomeAssistant, entity_id: str) -> float:
     """Return a numeric entity state."""
     state = hass.states.get(entity_id)
@@ -242,4 +272,35 @@ def tuya_entry(
             CONF_FIXED_WATTS: {},
             **options,
         },
+    )
+
+
+@pytest.fixture
+async def fake_esios(socket_enabled: None) -> AsyncGenerator[FakeEsios]:
+    """Serve the fake ESIOS on a loopback port, the fixture day at known prices."""
+    esios = FakeEsios()
+    esios.prices[FIXTURE_DAY] = FIXTURE_DAY_MWH
+    await esios.start()
+    yield esios
+    await esios.stop()
+
+
+def esios_entry(
+    esios: FakeEsios, zone: str = "peninsula", token: str | None = None
+) -> MockConfigEntry:
+    """Return a PVPC tariff entry reading from the fake ESIOS."""
+    data: dict[str, Any] = {
+        CONF_ENTRY_TYPE: EntryType.ESIOS_TARIFF,
+        CONF_CURRENCY: "EUR",
+        CONF_ZONE: zone,
+        CONF_BASE_URL: esios.base_url,
+    }
+    if token is not None:
+        data[CONF_TOKEN] = token
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=f"PVPC {zone}",
+        entry_id=f"esios_{zone}",
+        unique_id=f"esios_tariff_{zone}",
+        data=data,
     )

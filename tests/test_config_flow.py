@@ -42,7 +42,12 @@ async def _start(hass: HomeAssistant, step: str) -> dict[str, Any]:
         DOMAIN, context={"source": SOURCE_USER}
     )
     assert result["type"] is FlowResultType.MENU
-    assert result["menu_options"] == ["fixed_tariff", "tracked_sensor", "tuya_account"]
+    assert result["menu_options"] == [
+        "fixed_tariff",
+        "esios_tariff",
+        "tracked_sensor",
+        "tuya_account",
+    ]
     return await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": step}
     )

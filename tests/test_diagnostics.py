@@ -19,11 +19,13 @@ from custom_components.utility_cost.diagnostics import TO_REDACT
 from .conftest import (
     NIGHT_BAND,
     advance,
+    esios_entry,
     fixed_tariff_entry,
     set_power,
     setup_entries,
     tracked_entry,
 )
+from .fakes.esios import TOKEN, FakeEsios
 
 
 async def test_tariff_diagnostics(
@@ -35,6 +37,20 @@ async def test_tariff_diagnostics(
     tariff = fixed_tariff_entry(bands=[NIGHT_BAND], standing_charge=0.3)
     await setup_entries(hass, tariff)
     assert await get_diagnostics_for_config_entry(hass, hass_client, tariff) == snapshot
+
+
+async def test_pvpc_diagnostics(
+    hass: HomeAssistant,
+    fake_esios: FakeEsios,
+    hass_client: ClientSessionGenerator,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """A PVPC tariff shows the days it knows and its plan; never its token."""
+    entry = esios_entry(fake_esios, token=TOKEN)
+    await setup_entries(hass, entry)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert TOKEN not in str(diagnostics)
+    assert diagnostics == snapshot(exclude=props("base_url"))
 
 
 async def test_constant_tariff_diagnostics(

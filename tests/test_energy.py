@@ -17,7 +17,16 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
-from .conftest import START, advance, set_power, setup_entries, use_madrid_time
+from .conftest import (
+    START,
+    advance,
+    esios_entry,
+    set_power,
+    setup_entries,
+    tracked_entry,
+    use_madrid_time,
+)
+from .fakes.esios import FakeEsios
 
 
 # The recorder must start before Home Assistant: these autouse fixtures of
@@ -91,3 +100,48 @@ async def test_energy_dashboard_validates(
         "device_consumption": [[]],
         "device_consumption_water": [],
     }
+
+
+async def test_pvpc_price_entity_validates(
+    hass: HomeAssistant,
+    fake_esios: FakeEsios,
+    hass_ws_client: WebSocketGenerator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Spain's hourly price is a valid price entity for the grid."""
+    assert await async_setup_component(hass, "energy", {})
+    tariff = esios_entry(fake_esios)
+    washer = tracked_entry(tariff)
+    await set_power(hass, 1500)
+    await setup_entries(hass, tariff, washer)
+    await advance(hass, freezer, timedelta(minutes=5))
+    await async_wait_recording_done(hass)
+    do_adhoc_statistics(hass, start=dt_util.parse_datetime(START))
+    await async_wait_recording_done(hass)
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": "energy/save_prefs",
+            "energy_sources": [
+                {
+                    "type": "grid",
+                    "flow_from": [
+                        {
+                            "stat_energy_from": "sensor.washer_energy",
+                            "stat_cost": None,
+                            "entity_energy_price": "sensor.pvpc_peninsula_current_price",
+                            "number_energy_price": None,
+                        }
+                    ],
+                    "flow_to": [],
+                    "cost_adjustment_day": 0,
+                }
+            ],
+        }
+    )
+    saved = await client.receive_json()
+    assert saved["success"], saved
+    await client.send_json_auto_id({"type": "energy/validate"})
+    result = await client.receive_json()
+    assert result["success"]
+    assert result["result"]["energy_sources"] == [[]]

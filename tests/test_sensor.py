@@ -6,6 +6,7 @@ from datetime import timedelta
 import logging
 
 from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.sensor import DOMAIN as SENSOR_DOMAIN
 from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
@@ -28,6 +29,7 @@ from .conftest import (
     set_energy,
     set_power,
     setup_entries,
+    snapshot_entities,
     state_value,
     tracked_entry,
 )
@@ -49,7 +51,9 @@ async def test_tariff_entities(
 ) -> None:
     """A tariff has a device with its current, next price and next change."""
     await setup_entries(hass, banded)
-    await snapshot_platform(hass, entity_registry, snapshot, banded.entry_id)
+    await snapshot_entities(
+        hass, entity_registry, snapshot, banded.entry_id, SENSOR_DOMAIN
+    )
     device = device_registry.async_get_device({("utility_cost", banded.entry_id)})
     assert device is not None
     assert device.name == "Banded"

@@ -1,8 +1,9 @@
 """utility_cost: what each appliance costs to run.
 
 Each config entry is one of the types of :class:`.const.EntryType`: a tariff (a
-price schedule, with price sensors) or something that uses energy and is priced by
-a tariff: a tracked sensor, or a Tuya cloud account whose plugs each get switches,
+fixed price schedule or Spain's PVPC, with price sensors and the entities that
+automations use to run appliances when energy is cheap) or something that uses
+energy and is priced by a tariff: a tracked sensor, or a Tuya cloud account whose plugs each get switches,
 measurements and the same energy, cost, period and session sensors.
 """
 
@@ -21,13 +22,16 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import CONF_ENTRY_TYPE, CONF_SOURCE, CONF_TARIFF, DOMAIN, EntryType
 from .coordinator import (
+    EsiosCoordinator,
     MeterCoordinator,
     TariffCoordinator,
     TuyaCoordinator,
     UtilityCostConfigEntry,
     meter_store_key,
+    tariff_store_key,
     tuya_store_key,
 )
+from .esios_prices import esios_store_key
 from .repairs import (
     TUYA_CLOUD_ISSUES,
     TUYA_QUOTA_ISSUES,
@@ -42,8 +46,10 @@ from .tuya_quota import quota_store_key
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
+_TARIFF_PLATFORMS = [Platform.BINARY_SENSOR, Platform.NUMBER, Platform.SENSOR]
 PLATFORMS: dict[EntryType, list[Platform]] = {
-    EntryType.FIXED_TARIFF: [Platform.SENSOR],
+    EntryType.FIXED_TARIFF: _TARIFF_PLATFORMS,
+    EntryType.ESIOS_TARIFF: _TARIFF_PLATFORMS,
     EntryType.TRACKED_SENSOR: [Platform.SENSOR],
     EntryType.TUYA_ACCOUNT: [Platform.SENSOR, Platform.SWITCH],
 }
@@ -65,7 +71,12 @@ async def async_setup_entry(hass: HomeAssistant, entry: UtilityCostConfigEntry) 
     if entry.data[CONF_ENTRY_TYPE] == EntryType.TUYA_ACCOUNT:
         return await _async_setup_tuya(hass, entry)
     if is_tariff_entry(entry):
-        coordinator = TariffCoordinator(hass, entry)
+        coordinator = (
+            EsiosCoordinator(hass, entry)
+            if entry.data[CONF_ENTRY_TYPE] == EntryType.ESIOS_TARIFF
+            else TariffCoordinator(hass, entry)
+        )
+        await coordinator.async_load()
         await coordinator.async_config_entry_first_refresh()
         entry.runtime_data = coordinator
         await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
@@ -152,6 +163,8 @@ async def async_remove_entry(
         for other in hass.config_entries.async_entries(DOMAIN):
             if other.options.get(CONF_TARIFF) == entry.entry_id:
                 async_create_tariff_missing_issue(hass, other)
+        for key in (tariff_store_key(entry.entry_id), esios_store_key(entry.entry_id)):
+            await ThrottledStore(hass, key, dict).async_remove()
         return
     if entry.data[CONF_ENTRY_TYPE] == EntryType.TUYA_ACCOUNT:
         async_delete_tuya_issues(

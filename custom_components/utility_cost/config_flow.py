@@ -25,6 +25,7 @@ from homeassistant.const import (
     ATTR_DEVICE_CLASS,
     ATTR_UNIT_OF_MEASUREMENT,
     CONF_NAME,
+    CONF_TOKEN,
     Platform,
 )
 from homeassistant.core import HomeAssistant, callback
@@ -46,8 +47,15 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
     TimeSelector,
 )
+from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
+from .api.esios import (
+    DEFAULT_BASE_URL as ESIOS_BASE_URL,
+    EsiosAuthenticationError,
+    EsiosClient,
+    EsiosError,
+)
 from .api.quota_portal import PortalError, QuotaPortalClient
 from .api.tuya import (
     DATA_CENTERS,
@@ -93,6 +101,7 @@ from .const import (
     CONF_STANDING_CHARGE,
     CONF_TARIFF,
     CONF_WATTS,
+    CONF_ZONE,
     DEFAULT_MIN_SESSION_S,
     DEFAULT_ON_THRESHOLD_W,
     DOMAIN,
@@ -109,9 +118,20 @@ from .const import (
 )
 from .coordinator import TuyaCoordinator, tuya_base_url
 from .domain.prices import overlapping_bands
+from .domain.pvpc import Zone, local_day
 from .domain.quota import DEFAULT_MONTHLY_CAP
 from .domain.units import SourceKind, source_kind_for_unit
 from .tariff import band_from_options, tariff_currency, tariff_selector
+
+# PVPC prices are in euros.
+PVPC_CURRENCY = "EUR"
+ZONE_TITLES: dict[Zone, str] = {
+    Zone.PENINSULA: "PVPC Península",
+    Zone.CANARIAS: "PVPC Canarias",
+    Zone.BALEARES: "PVPC Baleares",
+    Zone.CEUTA: "PVPC Ceuta",
+    Zone.MELILLA: "PVPC Melilla",
+}
 
 _SOURCE_DEVICE_CLASSES: dict[str | None, SourceKind] = {
     SensorDeviceClass.POWER: SourceKind.POWER,
@@ -238,6 +258,12 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
 
     VERSION = 1
 
+    @classmethod
+    @callback
+    def async_supports_options_flow(cls, config_entry: ConfigEntry) -> bool:
+        """Return True for the entry types that have options (not PVPC)."""
+        return bool(config_entry.data[CONF_ENTRY_TYPE] != EntryType.ESIOS_TARIFF)
+
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
@@ -296,6 +322,116 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="fixed_tariff",
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
+        )
+
+    # --- Spain PVPC (ESIOS) ----------------------------------------------------
+
+    async def async_step_esios_tariff(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick the PVPC zone and, optionally, a personal ESIOS token."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            zone = Zone(user_input[CONF_ZONE])
+            await self.async_set_unique_id(f"{EntryType.ESIOS_TARIFF}_{zone}")
+            self._abort_if_unique_id_configured()
+            access = _esios_access(user_input, errors)
+            if not errors:
+                errors = await _check_esios(self.hass, zone, access)
+            if not errors:
+                return self.async_create_entry(
+                    title=ZONE_TITLES[zone],
+                    data={
+                        CONF_ENTRY_TYPE: EntryType.ESIOS_TARIFF,
+                        CONF_CURRENCY: PVPC_CURRENCY,
+                        CONF_ZONE: zone,
+                        **access,
+                    },
+                )
+        fields: dict[vol.Marker, Any] = {
+            vol.Required(CONF_ZONE, default=Zone.PENINSULA): SelectSelector(
+                SelectSelectorConfig(
+                    options=list(Zone),
+                    mode=SelectSelectorMode.DROPDOWN,
+                    translation_key="zone",
+                )
+            ),
+            vol.Optional(CONF_TOKEN): _password(),
+        }
+        if self.show_advanced_options:
+            fields[vol.Optional(CONF_BASE_URL)] = _url()
+        safe_input = {k: v for k, v in (user_input or {}).items() if k != CONF_TOKEN}
+        return self.async_show_form(
+            step_id="esios_tariff",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(fields), safe_input
+            ),
+            errors=errors,
+        )
+
+    async def async_step_reauth_esios(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new ESIOS token (or none, to use the public archive)."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            token = str(user_input.get(CONF_TOKEN) or "").strip()
+            data = {k: v for k, v in entry.data.items() if k != CONF_TOKEN}
+            if token:
+                data[CONF_TOKEN] = token
+            errors = await _check_esios(self.hass, Zone(entry.data[CONF_ZONE]), data)
+            if not errors:
+                return self.async_update_reload_and_abort(entry, data=data)
+        return self.async_show_form(
+            step_id="reauth_esios",
+            data_schema=vol.Schema({vol.Optional(CONF_TOKEN): _password()}),
+            errors=errors,
+            description_placeholders={"name": entry.title},
+        )
+
+    async def async_step_reconfigure_esios(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change a PVPC tariff's token or base URL."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if not self.show_advanced_options:
+                # The address is not on the form: keep the one in use.
+                user_input = {
+                    CONF_BASE_URL: entry.data.get(CONF_BASE_URL),
+                    **user_input,
+                }
+            access = _esios_access(user_input, errors)
+            if not errors:
+                errors = await _check_esios(
+                    self.hass, Zone(entry.data[CONF_ZONE]), access
+                )
+            if not errors:
+                data = {
+                    k: v
+                    for k, v in entry.data.items()
+                    if k not in (CONF_TOKEN, CONF_BASE_URL)
+                }
+                return self.async_update_reload_and_abort(
+                    entry, data={**data, **access}
+                )
+        fields: dict[vol.Marker, Any] = {vol.Optional(CONF_TOKEN): _password()}
+        if self.show_advanced_options:
+            fields[vol.Optional(CONF_BASE_URL)] = _url()
+        return self.async_show_form(
+            step_id="reconfigure_esios",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(fields),
+                {
+                    k: v
+                    for k, v in (user_input or entry.data).items()
+                    if k != CONF_TOKEN
+                },
+            ),
+            errors=errors,
+            description_placeholders={"name": entry.title},
         )
 
     # --- tracked sensor --------------------------------------------------------
@@ -359,6 +495,8 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         if entry.data[CONF_ENTRY_TYPE] == EntryType.TUYA_ACCOUNT:
             return await self.async_step_reconfigure_tuya()
+        if entry.data[CONF_ENTRY_TYPE] == EntryType.ESIOS_TARIFF:
+            return await self.async_step_reconfigure_esios()
         if entry.data[CONF_ENTRY_TYPE] != EntryType.TRACKED_SENSOR:
             return self.async_abort(reason="reconfigure_tariff")
         errors: dict[str, str] = {}
@@ -447,7 +585,9 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reauth(
         self, entry_data: Mapping[str, Any]
     ) -> ConfigFlowResult:
-        """Ask for the credentials again: the cloud refused them."""
+        """Ask for the credentials again: the service refused them."""
+        if entry_data[CONF_ENTRY_TYPE] == EntryType.ESIOS_TARIFF:
+            return await self.async_step_reauth_esios()
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
@@ -530,19 +670,53 @@ def _data_centers() -> SelectSelector:
     )
 
 
+def _base_url(user_input: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
+    """Return the optional base URL override, checked (empty if not given)."""
+    base_url = str(user_input.get(CONF_BASE_URL) or "").strip().rstrip("/")
+    if not base_url:
+        return {}
+    parsed = urlparse(base_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        errors[CONF_BASE_URL] = "invalid_url"
+    return {CONF_BASE_URL: base_url}
+
+
 def _tuya_location(
     user_input: dict[str, Any], errors: dict[str, str]
 ) -> dict[str, str]:
     """Return the data centre and the optional base URL that overrides it."""
-    location = {CONF_DATA_CENTER: user_input[CONF_DATA_CENTER]}
-    if base_url := str(user_input.get(CONF_BASE_URL) or "").strip().rstrip("/"):
-        if (
-            urlparse(base_url).scheme not in ("http", "https")
-            or not urlparse(base_url).netloc
-        ):
-            errors[CONF_BASE_URL] = "invalid_url"
-        location[CONF_BASE_URL] = base_url
-    return location
+    return {
+        CONF_DATA_CENTER: user_input[CONF_DATA_CENTER],
+        **_base_url(user_input, errors),
+    }
+
+
+def _esios_access(user_input: dict[str, Any], errors: dict[str, str]) -> dict[str, str]:
+    """Return the optional token and base URL of a PVPC tariff."""
+    access = _base_url(user_input, errors)
+    if token := str(user_input.get(CONF_TOKEN) or "").strip():
+        access[CONF_TOKEN] = token
+    return access
+
+
+async def _check_esios(
+    hass: HomeAssistant, zone: Zone, access: Mapping[str, Any]
+) -> dict[str, str]:
+    """Fetch today's prices; return the errors (none if it works)."""
+    client = EsiosClient(
+        async_get_clientsession(hass),
+        zone,
+        token=access.get(CONF_TOKEN),
+        base_url=access.get(CONF_BASE_URL) or ESIOS_BASE_URL,
+    )
+    try:
+        await client.prices(local_day(dt_util.utcnow(), zone))
+    except EsiosAuthenticationError:
+        return {"base": "invalid_auth"}
+    except EsiosError as err:
+        LOGGER.warning("ESIOS gave no prices for today: %s", err)
+        return {"base": "cannot_connect"}
+    return {}
 
 
 async def _check_tuya(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, str]:

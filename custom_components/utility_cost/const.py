@@ -15,17 +15,19 @@ class EntryType(StrEnum):
     """The kinds of config entry the menu offers."""
 
     FIXED_TARIFF = "fixed_tariff"
+    ESIOS_TARIFF = "esios_tariff"
     TRACKED_SENSOR = "tracked_sensor"
     TUYA_ACCOUNT = "tuya_account"
 
 
-TARIFF_ENTRY_TYPES: Final = frozenset({EntryType.FIXED_TARIFF})
+TARIFF_ENTRY_TYPES: Final = frozenset({EntryType.FIXED_TARIFF, EntryType.ESIOS_TARIFF})
 
 # The model shown on each entry's device.
 DEVICE_MODELS: Final[dict[str, str]] = {
     EntryType.FIXED_TARIFF: "Fixed tariff",
     EntryType.TRACKED_SENSOR: "Tracked sensor",
     EntryType.TUYA_ACCOUNT: "Tuya cloud account",
+    EntryType.ESIOS_TARIFF: "Spain PVPC (ESIOS)",
 }
 
 # Entry data and options
@@ -59,6 +61,7 @@ CONF_FIXED_WATTS: Final = "fixed_watts"
 CONF_DEVICE: Final = "device"
 CONF_WATTS: Final = "watts"
 CONF_STANDBY_WATTS: Final = "standby_watts"
+CONF_ZONE: Final = "zone"
 
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -83,3 +86,4 @@ TUYA_TICK_INTERVAL: Final = timedelta(seconds=60)
 METER_SAVE_DELAY_S: Final = 30
 
 EVENT_SESSION_ENDED: Final = f"{DOMAIN}_session_ended"
+EVENT_PRICES_PUBLISHED: Final = f"{DOMAIN}_prices_published"

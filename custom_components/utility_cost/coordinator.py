@@ -1,7 +1,9 @@
 """Coordinators: one per config entry.
 
-* :class:`TariffCoordinator` publishes a tariff's price outlook (current and next
-  price) and refreshes exactly when the price changes.
+* :class:`TariffCoordinator` publishes a tariff's outlook (current and next price,
+  the day's figures, cheap flags and windows) and recomputes it exactly when time
+  changes it; :class:`EsiosCoordinator` does so for Spain's PVPC, whose prices it
+  fetches from ESIOS when they are due.
 * :class:`MeterCoordinator` follows a tracked sensor: every state change of the source
   becomes a reading of a domain :class:`~.domain.meter.Meter`; the meter's state is
   kept in a :class:`~homeassistant.helpers.storage.Store` so that nothing measured is
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 import math
 from typing import Any
@@ -22,6 +24,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
+    CONF_TOKEN,
     EVENT_HOMEASSISTANT_STOP,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
@@ -48,6 +51,11 @@ from homeassistant.helpers.event import (
 from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, UpdateFailed
 from homeassistant.util import dt as dt_util
 
+from .api.esios import (
+    DEFAULT_BASE_URL as ESIOS_BASE_URL,
+    EsiosAuthenticationError,
+    EsiosClient,
+)
 from .api.tuya import (
     DATA_CENTERS,
     DEVICE_PAGE_SIZE,
@@ -80,14 +88,22 @@ from .const import (
     CONF_STANDING_CHARGE,
     CONF_TARIFF,
     CONF_WATTS,
+    CONF_ZONE,
     DEFAULT_MIN_SESSION_S,
     DEFAULT_ON_THRESHOLD_W,
     DOMAIN,
+    EVENT_PRICES_PUBLISHED,
     LOGGER,
     POWER_REEVALUATION_INTERVAL,
     TUYA_TICK_INTERVAL,
 )
 from .domain.meter import Meter
+from .domain.outlook import (
+    DEFAULT_CHEAPEST_HOURS,
+    AutomationSettings,
+    TariffOutlook,
+    tariff_outlook,
+)
 from .domain.plugs import (
     DEFAULT_SCALES,
     POWER,
@@ -100,10 +116,13 @@ from .domain.plugs import (
     read_plug,
     switch_codes,
 )
-from .domain.prices import PriceOutlook
+from .domain.prices import IntervalSchedule, PriceSchedule
+from .domain.pvpc import Zone, local_day
 from .domain.quota import DEFAULT_MONTHLY_CAP
 from .domain.sessions import SessionRules
 from .domain.units import SourceKind, source_kind_for_unit, to_canonical
+from .domain.windows import PriceStats, PriceWindow, cheapest_window
+from .esios_prices import PvpcPrices
 from .metering import MeterRuntime
 from .repairs import (
     async_create_tariff_missing_issue,
@@ -112,7 +131,7 @@ from .repairs import (
     async_delete_tuya_issues,
 )
 from .storage import ThrottledStore
-from .tariff import TariffLink, build_schedule, tariff_currency
+from .tariff import TariffLink, fixed_schedule, tariff_currency
 from .tuya_quota import TuyaQuota
 
 type UtilityCostConfigEntry = ConfigEntry[
@@ -131,36 +150,102 @@ def meter_store_key(entry_id: str) -> str:
     return f"{DOMAIN}.meter.{entry_id}"
 
 
-class TariffCoordinator(UtilityCostCoordinator[PriceOutlook]):
-    """The price outlook of one tariff, refreshed at each price change."""
+def tariff_store_key(entry_id: str) -> str:
+    """Return the storage key of a tariff's automation settings."""
+    return f"{DOMAIN}.tariff.{entry_id}"
+
+
+class TariffCoordinator(UtilityCostCoordinator[TariffOutlook]):
+    """A tariff's outlook, recomputed whenever time alone changes it.
+
+    It also keeps the automation settings (the cheap threshold and the number of
+    cheapest hours) that the tariff's number entities show and set.
+    """
+
+    # The attribute of the current price that names its label (a band, a period).
+    label_attribute = "band"
 
     def __init__(self, hass: HomeAssistant, entry: UtilityCostConfigEntry) -> None:
-        """Build the tariff's schedule from its entry."""
+        """Prepare the tariff's schedule and settings."""
         super().__init__(
             hass, LOGGER, config_entry=entry, name=f"{DOMAIN} tariff {entry.title}"
         )
-        self.schedule = build_schedule(entry)
+        self.schedule: PriceSchedule = self._initial_schedule()
         self.currency = tariff_currency(entry)
         standing_charge = entry.options.get(CONF_STANDING_CHARGE)
         self.standing_charge: float | None = (
             None if standing_charge is None else float(standing_charge)
         )
+        self.settings = AutomationSettings()
+        self._settings_store = ThrottledStore(
+            hass, tariff_store_key(entry.entry_id), self._settings_to_store
+        )
+        self._kept_window: PriceWindow | None = None
         self._unsub_change: CALLBACK_TYPE | None = None
 
-    async def _async_update_data(self) -> PriceOutlook:
-        return self._outlook()
+    def _initial_schedule(self) -> PriceSchedule:
+        return fixed_schedule(self.config_entry)
 
-    def _outlook(self) -> PriceOutlook:
-        outlook = PriceOutlook.at(self.schedule, dt_util.utcnow())
-        self._cancel_change()
-        if (end := outlook.current.end) is not None:
-            self._unsub_change = async_track_point_in_utc_time(
-                self.hass, self._price_changed, end
-            )
-        return outlook
+    async def async_load(self) -> None:
+        """Restore the automation settings."""
+        stored = await self._settings_store.async_load() or {}
+        threshold = stored.get("cheap_threshold")
+        self.settings = AutomationSettings(
+            cheap_threshold=None if threshold is None else float(threshold),
+            cheapest_hours=int(stored.get("cheapest_hours", DEFAULT_CHEAPEST_HOURS)),
+        )
+
+    def _settings_to_store(self) -> dict[str, Any]:
+        return {
+            "cheap_threshold": self.settings.cheap_threshold,
+            "cheapest_hours": self.settings.cheapest_hours,
+        }
 
     @callback
-    def _price_changed(self, _now: datetime) -> None:
+    def async_set_settings(
+        self, *, cheap_threshold: float | None = None, cheapest_hours: int | None = None
+    ) -> None:
+        """Change an automation setting (a number entity was set)."""
+        if cheap_threshold is not None:
+            self.settings = replace(self.settings, cheap_threshold=cheap_threshold)
+        if cheapest_hours is not None:
+            self.settings = replace(self.settings, cheapest_hours=cheapest_hours)
+            self._kept_window = None  # a window of the old length
+        self._settings_store.schedule_save()
+        self.async_set_updated_data(self._outlook())
+
+    async def _async_update_data(self) -> TariffOutlook:
+        return self._outlook()
+
+    def _outlook(self) -> TariffOutlook:
+        outlook = self._outlook_now()
+        if self.settings.cheap_threshold is None and outlook.today is not None:
+            # Until the user sets one: cheap means at most today's average.
+            self.settings = replace(
+                self.settings, cheap_threshold=round(outlook.today.stats.average, 4)
+            )
+            self._settings_store.schedule_save()
+            outlook = self._outlook_now()
+        self._kept_window = (
+            outlook.cheapest_window if outlook.in_cheapest_window else None
+        )
+        self._cancel_change()
+        self._unsub_change = async_track_point_in_utc_time(
+            self.hass, self._time_changed, outlook.next_update
+        )
+        return outlook
+
+    def _outlook_now(self) -> TariffOutlook:
+        return tariff_outlook(
+            self.schedule,
+            dt_util.utcnow(),
+            dt_util.get_default_time_zone(),
+            self.settings,
+            self._kept_window,
+        )
+
+    @callback
+    def _time_changed(self, _now: datetime) -> None:
         self._unsub_change = None
         self.async_set_updated_data(self._outlook())
 
@@ -170,8 +255,125 @@ class TariffCoordinator(UtilityCostCoordinator[PriceOutlook]):
             self._unsub_change = None
 
     async def async_shutdown(self) -> None:
-        """Stop following price changes."""
+        """Stop following time; write the settings."""
         self._cancel_change()
+        await self._settings_store.async_save()
+        await super().async_shutdown()
+
+
+class EsiosCoordinator(TariffCoordinator):
+    """Spain's PVPC for one zone, from ESIOS.
+
+    The prices are kept in storage and fetched when due; the entities stay
+    available while a known price covers now, whatever the state of ESIOS.
+    """
+
+    label_attribute = "period"
+
+    def __init__(self, hass: HomeAssistant, entry: UtilityCostConfigEntry) -> None:
+        """Prepare the client and the stored prices."""
+        data = entry.data
+        client = EsiosClient(
+            async_get_clientsession(hass),
+            Zone(data[CONF_ZONE]),
+            token=data.get(CONF_TOKEN),
+            base_url=data.get(CONF_BASE_URL) or ESIOS_BASE_URL,
+        )
+        self.prices = PvpcPrices(hass, entry.entry_id, entry.title, client)
+        self.export_schedule = IntervalSchedule(())
+        self._unsub_fetch: CALLBACK_TYPE | None = None
+        super().__init__(hass, entry)
+
+    def _initial_schedule(self) -> PriceSchedule:
+        return IntervalSchedule(())
+
+    async def async_load(self) -> None:
+        """Restore the settings and the stored prices."""
+        await super().async_load()
+        await self.prices.async_load()
+        self._take_prices()
+
+    def _take_prices(self) -> None:
+        self.schedule = self.prices.schedule()
+        self.export_schedule = self.prices.export_schedule()
+
+    def export_price(self) -> float | None:
+        """Return the price of exported energy now (None if unknown)."""
+        return self.export_schedule.segment_at(dt_util.utcnow()).price
+
+    async def _async_update_data(self) -> TariffOutlook:
+        """Fetch what is due, then recompute the outlook."""
+        self._cancel_fetch()
+        try:
+            added, attempt = await self.prices.async_fetch_due(dt_util.utcnow())
+        except EsiosAuthenticationError as err:
+            self._take_prices()
+            outlook = self._outlook()
+            if outlook.current.price is None:
+                raise ConfigEntryAuthFailed(
+                    translation_domain=DOMAIN, translation_key="esios_token_refused"
+                ) from err
+            # Prices for now are known: keep showing them while the user acts.
+            self.config_entry.async_start_reauth(self.hass)
+            return outlook
+        self._take_prices()
+        outlook = self._outlook()
+        self._unsub_fetch = async_track_point_in_utc_time(
+            self.hass, self._fetch_due, attempt
+        )
+        if outlook.current.price is None:
+            raise UpdateFailed(
+                translation_domain=DOMAIN,
+                translation_key="esios_no_price",
+                translation_placeholders={"error": self.prices.last_error or ""},
+            )
+        today = local_day(dt_util.utcnow(), self.prices.zone)
+        for day in added:
+            if day > today:
+                self._fire_published(day)
+        return outlook
+
+    @callback
+    def _fetch_due(self, _now: datetime) -> None:
+        self._unsub_fetch = None
+        self.config_entry.async_create_background_task(
+            self.hass, self.async_refresh(), f"{DOMAIN} fetch PVPC prices"
+        )
+
+    def _cancel_fetch(self) -> None:
+        if self._unsub_fetch is not None:
+            self._unsub_fetch()
+            self._unsub_fetch = None
+
+    def _fire_published(self, day: date) -> None:
+        """Tell automations that a new day's prices are out."""
+        intervals = self.prices.days[day]
+        stats = PriceStats.of(intervals)
+        window = cheapest_window(intervals, intervals[0].start, self.settings.duration)
+        self.hass.bus.async_fire(
+            EVENT_PRICES_PUBLISHED,
+            {
+                "entry_id": self.config_entry.entry_id,
+                "tariff": self.config_entry.title,
+                "day": day.isoformat(),
+                "currency": self.currency,
+                "min": stats.minimum,
+                "max": stats.maximum,
+                "average": round(stats.average, 6),
+                "cheapest_window": None
+                if window is None
+                else {
+                    "start": window.start.isoformat(),
+                    "end": window.end.isoformat(),
+                    "average_price": round(window.average_price, 6),
+                    "hours": self.settings.cheapest_hours,
+                },
+            },
+        )
+
+    async def async_shutdown(self) -> None:
+        """Stop fetching."""
+        self._cancel_fetch()
         await super().async_shutdown()
 
 

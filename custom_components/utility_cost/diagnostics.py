@@ -1,4 +1,4 @@
-"""Diagnostics: what a tariff prices and what a meter has counted."""
+"""Diagnostics: what a tariff prices, what a meter has counted, what a cloud says."""
 
 from __future__ import annotations
 
@@ -10,7 +10,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
 from .const import CONF_ACCESS_ID, CONF_ACCESS_SECRET
-from .coordinator import TariffCoordinator, TuyaCoordinator, UtilityCostConfigEntry
+from .coordinator import (
+    EsiosCoordinator,
+    TariffCoordinator,
+    TuyaCoordinator,
+    UtilityCostConfigEntry,
+)
 from .domain.prices import PriceSegment
 from .tariff import TariffLink
 
@@ -48,12 +53,30 @@ async def async_get_config_entry_diagnostics(
         }
     }
     if isinstance(coordinator, TariffCoordinator):
+        outlook = coordinator.data
+        window = outlook.cheapest_window
         diagnostics["tariff"] = {
             "currency": coordinator.currency,
             "standing_charge": coordinator.standing_charge,
-            "current": _segment(coordinator.data.current),
-            "following": _segment(coordinator.data.following),
+            "current": _segment(outlook.current),
+            "following": _segment(outlook.following),
+            "known_intervals_today": len(outlook.today.intervals)
+            if outlook.today
+            else 0,
+            "known_intervals_tomorrow": len(outlook.tomorrow.intervals)
+            if outlook.tomorrow
+            else 0,
+            "settings": {
+                "cheap_threshold": coordinator.settings.cheap_threshold,
+                "cheapest_hours": coordinator.settings.cheapest_hours,
+            },
+            "cheapest_window": None
+            if window is None
+            else [window.start.isoformat(), window.end.isoformat()],
+            "next_update": outlook.next_update.isoformat(),
         }
+        if isinstance(coordinator, EsiosCoordinator):
+            diagnostics["pvpc"] = coordinator.prices.diagnostics()
         return diagnostics
     if isinstance(coordinator, TuyaCoordinator):
         diagnostics["tuya"] = _tuya(coordinator)

@@ -18,7 +18,12 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import CONF_ENTRY_TYPE, DEVICE_MODELS, DOMAIN
-from .coordinator import TuyaCoordinator, TuyaPlug, UtilityCostCoordinator
+from .coordinator import (
+    TariffCoordinator,
+    TuyaCoordinator,
+    TuyaPlug,
+    UtilityCostCoordinator,
+)
 
 
 def unique_id_for(entry_id: str, key: str, scope: str | None = None) -> str:
@@ -58,6 +63,19 @@ class UtilityCostEntity[CoordinatorT: UtilityCostCoordinator[Any]](
         self.entity_description = description
         self._attr_unique_id = unique_id_for(entry.entry_id, description.key, scope)
         self._attr_device_info = device or entry_device_info(entry)
+
+
+class TariffEntity(UtilityCostEntity[TariffCoordinator]):
+    """An entity of a tariff that shows prices or what follows from them."""
+
+    @property
+    def available(self) -> bool:
+        """Return True while a price is known for now.
+
+        A tariff of published prices keeps showing what it knows through an
+        outage; only when no price covers now is there nothing to show.
+        """
+        return super().available and self.coordinator.data.current.price is not None
 
 
 def plug_device_info(plug: TuyaPlug) -> DeviceInfo:

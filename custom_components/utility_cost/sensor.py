@@ -1,11 +1,11 @@
-"""Sensors: tariff prices, and each tracked sensor's energy, cost and sessions."""
+"""Sensors: tariff prices; energy, cost and sessions of meters; Tuya measurements."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from homeassistant.components.sensor import (
     DOMAIN as SENSOR_DOMAIN,
@@ -30,6 +30,7 @@ from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 from .coordinator import (
+    EsiosCoordinator,
     TariffCoordinator,
     TuyaCoordinator,
     TuyaPlug,
@@ -37,10 +38,13 @@ from .coordinator import (
     UtilityCostCoordinator,
 )
 from .domain.meter import Meter
+from .domain.outlook import DayPrices
 from .domain.periods import Period
 from .domain.plugs import CURRENT, POWER, VOLTAGE, PlugReading
 from .domain.quota import QuotaSource, QuotaStatus
+from .domain.windows import PriceStats
 from .entity import (
+    TariffEntity,
     TuyaPlugEntity,
     UtilityCostEntity,
     async_add_plug_entities,
@@ -60,15 +64,54 @@ type SensorValue = float | datetime | None
 
 @dataclass(frozen=True, kw_only=True)
 class TariffSensorEntityDescription(SensorEntityDescription):
-    """A sensor of a tariff device; ``unit_fn`` builds the unit from the currency."""
+    """A sensor of a tariff device; ``unit_fn`` builds the unit from the currency.
+
+    ``needs_price``: the sensor is unavailable while no price is known for now.
+    """
 
     value_fn: Callable[[TariffCoordinator], SensorValue]
     unit_fn: Callable[[str], str] | None = None
     exists_fn: Callable[[TariffCoordinator], bool] = lambda _: True
+    attributes_fn: Callable[[TariffCoordinator], dict[str, Any]] | None = None
+    needs_price: bool = True
 
 
 def _per_kwh(currency: str) -> str:
     return f"{currency}/{UnitOfEnergy.KILO_WATT_HOUR}"
+
+
+def _intervals(day: DayPrices | None) -> list[dict[str, Any]]:
+    """Return a day's known prices as compact rows (empty if unknown)."""
+    if day is None:
+        return []
+    return [
+        {"start": i.start, "end": i.end, "price": round(i.price, 6)}
+        for i in day.intervals
+    ]
+
+
+def _current_price_attributes(tariff: TariffCoordinator) -> dict[str, Any]:
+    outlook = tariff.data
+    return {
+        tariff.label_attribute: outlook.current.label,
+        "today": _intervals(outlook.today),
+        "tomorrow": _intervals(outlook.tomorrow),
+    }
+
+
+def _today[T](
+    value: Callable[[PriceStats], T],
+) -> Callable[[TariffCoordinator], T | None]:
+    def value_fn(tariff: TariffCoordinator) -> T | None:
+        today = tariff.data.today
+        return None if today is None else value(today.stats)
+
+    return value_fn
+
+
+def _export_price(tariff: TariffCoordinator) -> float | None:
+    # The sensor exists only for PVPC tariffs with a token (see exists_fn).
+    return cast(EsiosCoordinator, tariff).export_price()
 
 
 TARIFF_SENSORS: tuple[TariffSensorEntityDescription, ...] = (
@@ -79,6 +122,7 @@ TARIFF_SENSORS: tuple[TariffSensorEntityDescription, ...] = (
         suggested_display_precision=4,
         unit_fn=_per_kwh,
         value_fn=lambda tariff: tariff.data.current.price,
+        attributes_fn=_current_price_attributes,
     ),
     TariffSensorEntityDescription(
         key="next_price",
@@ -96,12 +140,47 @@ TARIFF_SENSORS: tuple[TariffSensorEntityDescription, ...] = (
         value_fn=lambda tariff: tariff.data.current.end,
     ),
     TariffSensorEntityDescription(
+        key="today_min_price",
+        translation_key="today_min_price",
+        suggested_display_precision=4,
+        unit_fn=_per_kwh,
+        value_fn=_today(lambda stats: stats.minimum),
+        attributes_fn=lambda tariff: {"start": _today(lambda s: s.minimum_at)(tariff)},
+    ),
+    TariffSensorEntityDescription(
+        key="today_max_price",
+        translation_key="today_max_price",
+        suggested_display_precision=4,
+        unit_fn=_per_kwh,
+        value_fn=_today(lambda stats: stats.maximum),
+        attributes_fn=lambda tariff: {"start": _today(lambda s: s.maximum_at)(tariff)},
+    ),
+    TariffSensorEntityDescription(
+        key="today_average_price",
+        translation_key="today_average_price",
+        suggested_display_precision=4,
+        unit_fn=_per_kwh,
+        value_fn=_today(lambda stats: stats.average),
+    ),
+    TariffSensorEntityDescription(
+        key="export_price",
+        translation_key="export_price",
+        state_class=SensorStateClass.MEASUREMENT,
+        suggested_display_precision=4,
+        unit_fn=_per_kwh,
+        value_fn=_export_price,
+        exists_fn=lambda tariff: (
+            isinstance(tariff, EsiosCoordinator) and tariff.prices.client.has_token
+        ),
+    ),
+    TariffSensorEntityDescription(
         key="standing_charge",
         translation_key="standing_charge",
         suggested_display_precision=2,
         unit_fn=lambda currency: f"{currency}/{UnitOfTime.DAYS}",
         value_fn=lambda tariff: tariff.standing_charge,
         exists_fn=lambda tariff: tariff.standing_charge is not None,
+        needs_price=False,
     ),
 )
 
@@ -380,10 +459,12 @@ async def async_setup_entry(
         )
 
 
-class TariffSensor(UtilityCostEntity[TariffCoordinator], SensorEntity):
+class TariffSensor(TariffEntity, SensorEntity):
     """A price of a tariff."""
 
     entity_description: TariffSensorEntityDescription
+    # Every known interval of two days: useful to templates, too big to record.
+    _unrecorded_attributes = frozenset({"today", "tomorrow"})
 
     def __init__(
         self,
@@ -398,16 +479,22 @@ class TariffSensor(UtilityCostEntity[TariffCoordinator], SensorEntity):
             )
 
     @property
+    def available(self) -> bool:
+        """Return False while a price that this sensor shows is unknown."""
+        if not self.entity_description.needs_price:
+            return self.coordinator.last_update_success
+        return super().available
+
+    @property
     def native_value(self) -> SensorValue:
-        """Return the value from the price outlook."""
+        """Return the value from the tariff's outlook."""
         return self.entity_description.value_fn(self.coordinator)
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Name the band in force (current price only)."""
-        if self.entity_description.key != "current_price":
-            return None
-        return {"band": self.coordinator.data.current.label}
+        """Return the attributes of the sensors that have some."""
+        attributes = self.entity_description.attributes_fn
+        return None if attributes is None else attributes(self.coordinator)
 
 
 class MeterSensor(UtilityCostEntity[UtilityCostCoordinator[Any]], SensorEntity):

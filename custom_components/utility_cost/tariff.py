@@ -7,11 +7,11 @@ tariff it is priced with, whether or not that entry is loaded right now.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import time, tzinfo
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.selector import (
     SelectOptionDict,
@@ -94,13 +94,24 @@ def tariff_selector(
     )
 
 
+@runtime_checkable
+class LiveTariff(Protocol):
+    """What a loaded tariff entry runs: it knows the schedule as of now."""
+
+    @property
+    def schedule(self) -> PriceSchedule:
+        """Return the schedule with every price known so far."""
+
+
 class TariffLink:
     """The tariff a meter is priced with, followed by entry id.
 
-    The schedule is rebuilt only when the tariff entry's options change. A fixed
-    tariff is configuration only, so it prices even while its entry is not loaded
-    (Home Assistant starts entries in no particular order). A tariff entry that no
-    longer exists prices nothing.
+    A loaded tariff entry gives its live schedule (published prices arrive over
+    time). A fixed tariff is configuration only, so it prices even while its entry
+    is not loaded (Home Assistant starts entries in no particular order), rebuilt
+    only when its options change; a tariff of published prices prices nothing
+    until its entry has loaded them. A tariff entry that no longer exists prices
+    nothing.
     """
 
     def __init__(self, hass: HomeAssistant, entry_id: str) -> None:
@@ -124,21 +135,18 @@ class TariffLink:
         if entry is None:
             self._options = self._schedule = None
             return None
+        if entry.state is ConfigEntryState.LOADED and isinstance(
+            live := getattr(entry, "runtime_data", None), LiveTariff
+        ):
+            return live.schedule
+        if entry.data[CONF_ENTRY_TYPE] != EntryType.FIXED_TARIFF:
+            return None
         if entry.options is not self._options:
             self._options = entry.options
-            self._schedule = build_schedule(entry)
+            self._schedule = fixed_schedule(entry)
         return self._schedule
 
 
-def _fixed_schedule(entry: ConfigEntry) -> PriceSchedule:
+def fixed_schedule(entry: ConfigEntry) -> FixedTariff:
+    """Build the schedule of a fixed tariff entry from its options."""
     return fixed_tariff_from_options(entry.options, dt_util.get_default_time_zone())
-
-
-_SCHEDULE_BUILDERS: dict[EntryType, Callable[[ConfigEntry], PriceSchedule]] = {
-    EntryType.FIXED_TARIFF: _fixed_schedule,
-}
-
-
-def build_schedule(entry: ConfigEntry) -> PriceSchedule:
-    """Build the schedule of a tariff entry from its configuration."""
-    return _SCHEDULE_BUILDERS[EntryType(entry.data[CONF_ENTRY_TYPE])](entry)

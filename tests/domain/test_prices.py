@@ -5,12 +5,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from custom_components.utility_cost.domain.outlook import (
+    AutomationSettings,
+    TariffOutlook,
+    tariff_outlook,
+)
 from custom_components.utility_cost.domain.prices import (
     Band,
     FixedTariff,
     IntervalSchedule,
     PriceInterval,
-    PriceOutlook,
+    PriceSchedule,
     PriceSegment,
     overlapping_bands,
     segments_between,
@@ -25,6 +30,10 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
+def outlook(schedule: PriceSchedule, at: datetime) -> TariffOutlook:
+    return tariff_outlook(schedule, at, MADRID, AutomationSettings())
+
+
 def night_tariff(start: time = time(22), end: time = time(7)) -> FixedTariff:
     return FixedTariff(0.30, MADRID, (Band("Night", 0.10, start, end, ALL_DAYS),))
 
@@ -33,7 +42,7 @@ def test_constant_tariff_is_one_unbounded_segment() -> None:
     tariff = FixedTariff(0.25, MADRID)
     assert tariff.is_constant
     assert tariff.segment_at(utc(2026, 5, 1, 12)) == PriceSegment(None, None, 0.25)
-    assert PriceOutlook.at(tariff, utc(2026, 5, 1, 12)).following is None
+    assert outlook(tariff, utc(2026, 5, 1, 12)).following is None
 
 
 def test_band_that_equals_base_price_changes_nothing() -> None:
@@ -55,7 +64,8 @@ def test_day_and_night_segments() -> None:
     assert night == PriceSegment(
         utc(2026, 3, 10, 21), utc(2026, 3, 11, 6), 0.10, "Night"
     )
-    assert PriceOutlook.at(tariff, utc(2026, 3, 10, 11)) == PriceOutlook(day, night)
+    seen = outlook(tariff, utc(2026, 3, 10, 11))
+    assert (seen.current, seen.following) == (day, night)
 
 
 def test_boundaries_are_inclusive_at_start() -> None:
@@ -173,7 +183,7 @@ def test_interval_schedule_segments_and_gaps() -> None:
     assert schedule.segment_at(utc(2026, 3, 10, 5)) == PriceSegment(
         utc(2026, 3, 10, 3), None, None
     )
-    assert PriceOutlook.at(schedule, utc(2026, 3, 10, 5)).following is None
+    assert outlook(schedule, utc(2026, 3, 10, 5)).following is None
 
 
 def test_interval_schedule_gap_between_intervals() -> None:

@@ -26,6 +26,8 @@ from aiohttp import web
 
 from custom_components.utility_cost.api.tuya import calculate_sign, string_to_sign
 
+from .server import LoopbackServer
+
 ACCESS_ID = "fakeaccessid0001"
 ACCESS_SECRET = "fake-access-secret-0001"
 TOKEN_LIFETIME_S = 7200
@@ -207,7 +209,7 @@ class Injection:
     times: int | None = 1
 
 
-class FakeTuyaCloud:
+class FakeTuyaCloud(LoopbackServer):
     """The fake cloud: its state, its web application and its counters."""
 
     def __init__(
@@ -231,10 +233,8 @@ class FakeTuyaCloud:
         self.controlled: set[str] = set()
         self._tokens: dict[str, float] = {}  # access token -> expiry (epoch s)
         self._refresh_tokens: set[str] = set()
-        self.app = web.Application()
+        super().__init__()
         self.app.router.add_route("*", "/{path:.*}", self._handle)
-        self._runner: web.AppRunner | None = None
-        self.base_url = ""
 
     # --- control ---------------------------------------------------------------
 
@@ -256,22 +256,6 @@ class FakeTuyaCloud:
     def count(self, path_contains: str = "") -> int:
         """Return how many requests matched ``path_contains``."""
         return sum(1 for _, path in self.requests if path_contains in path)
-
-    async def start(self, port: int = 0) -> str:
-        """Serve on 127.0.0.1 and return the base URL."""
-        self._runner = web.AppRunner(self.app)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", port)
-        await site.start()
-        server = site._server  # aiohttp has no public accessor
-        sockets = getattr(server, "sockets", None) or []
-        self.base_url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}"
-        return self.base_url
-
-    async def stop(self) -> None:
-        """Stop serving."""
-        if self._runner is not None:
-            await self._runner.cleanup()
 
     # --- protocol --------------------------------------------------------------
 

@@ -46,15 +46,19 @@ class LocalDay:
     tz: tzinfo
 
     @classmethod
-    def containing(cls, at: datetime, tz: tzinfo) -> LocalDay:
-        """Return the local day containing ``at``."""
-        day = at.astimezone(tz).date()
+    def of(cls, day: date, tz: tzinfo) -> LocalDay:
+        """Return the local day ``day``."""
         return cls(
             day,
             local_midnight(day, tz),
             local_midnight(day + timedelta(days=1), tz),
             tz,
         )
+
+    @classmethod
+    def containing(cls, at: datetime, tz: tzinfo) -> LocalDay:
+        """Return the local day containing ``at``."""
+        return cls.of(at.astimezone(tz).date(), tz)
 
     def contains(self, at: datetime) -> bool:
         """Return True if ``at`` falls within this day."""

@@ -3,7 +3,7 @@
 A tariff is a :class:`PriceSchedule`: asked for an instant, it answers the
 :class:`PriceSegment` containing it, the longest stretch of time around that instant
 with one constant price. Everything else (the current and next price, splitting a
-consumption at price boundaries) is built on that one question.
+consumption at price boundaries, cheapest windows) is built on that one question.
 
 Two schedules exist:
 
@@ -54,21 +54,6 @@ class PriceSchedule(Protocol):
 
     def segment_at(self, at: datetime) -> PriceSegment:
         """Return the constant-price segment containing ``at``."""
-
-
-@dataclass(frozen=True, slots=True)
-class PriceOutlook:
-    """The price now and the one that follows it."""
-
-    current: PriceSegment
-    following: PriceSegment | None
-
-    @classmethod
-    def at(cls, schedule: PriceSchedule, at: datetime) -> PriceOutlook:
-        """Return the outlook of ``schedule`` at ``at``."""
-        current = schedule.segment_at(at)
-        following = None if current.end is None else schedule.segment_at(current.end)
-        return cls(current, following)
 
 
 def segments_between(

@@ -1,0 +1,104 @@
+"""Binary sensors of a tariff: whether energy is cheap now, or in its cheapest time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, cast
+
+from homeassistant.components.binary_sensor import (
+    BinarySensorEntity,
+    BinarySensorEntityDescription,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .coordinator import TariffCoordinator, UtilityCostConfigEntry
+from .entity import TariffEntity
+
+# Coordinators push their updates; entities never poll.
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class TariffBinarySensorEntityDescription(BinarySensorEntityDescription):
+    """A yes/no of a tariff's outlook, with the figures that decide it."""
+
+    is_on_fn: Callable[[TariffCoordinator], bool | None]
+    attributes_fn: Callable[[TariffCoordinator], dict[str, Any]]
+
+
+def _cheap_now(tariff: TariffCoordinator) -> dict[str, Any]:
+    return {
+        "threshold": tariff.settings.cheap_threshold,
+        "price": tariff.data.current.price,
+    }
+
+
+def _cheapest_hours(tariff: TariffCoordinator) -> dict[str, Any]:
+    return {
+        "hours": tariff.settings.cheapest_hours,
+        "periods": [
+            {"start": period.start, "end": period.end}
+            for period in tariff.data.cheapest_hours
+        ],
+    }
+
+
+def _cheapest_window(tariff: TariffCoordinator) -> dict[str, Any]:
+    window = tariff.data.cheapest_window
+    return {
+        "hours": tariff.settings.cheapest_hours,
+        "start": None if window is None else window.start,
+        "end": None if window is None else window.end,
+        "average_price": None if window is None else round(window.average_price, 6),
+    }
+
+
+BINARY_SENSORS: tuple[TariffBinarySensorEntityDescription, ...] = (
+    TariffBinarySensorEntityDescription(
+        key="cheap_now",
+        translation_key="cheap_now",
+        is_on_fn=lambda tariff: tariff.data.cheap_now,
+        attributes_fn=_cheap_now,
+    ),
+    TariffBinarySensorEntityDescription(
+        key="in_cheapest_hours",
+        translation_key="in_cheapest_hours",
+        is_on_fn=lambda tariff: tariff.data.in_cheapest_hours,
+        attributes_fn=_cheapest_hours,
+    ),
+    TariffBinarySensorEntityDescription(
+        key="in_cheapest_window",
+        translation_key="in_cheapest_window",
+        is_on_fn=lambda tariff: tariff.data.in_cheapest_window,
+        attributes_fn=_cheapest_window,
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: UtilityCostConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a tariff's binary sensors."""
+    # Only tariffs forward this platform.
+    tariff = cast(TariffCoordinator, entry.runtime_data)
+    async_add_entities(TariffBinarySensor(tariff, d) for d in BINARY_SENSORS)
+
+
+class TariffBinarySensor(TariffEntity, BinarySensorEntity):
+    """On while the tariff's outlook says so."""
+
+    entity_description: TariffBinarySensorEntityDescription
+
+    @property
+    def is_on(self) -> bool | None:
+        """Return the state from the outlook."""
+        return self.entity_description.is_on_fn(self.coordinator)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Return the figures that decide the state."""
+        return self.entity_description.attributes_fn(self.coordinator)

@@ -1,0 +1,146 @@
+"""A tariff seen from one instant: what its price entities and automations show.
+
+:func:`tariff_outlook` answers, for a schedule and an instant: the price now and
+the next one, today's and tomorrow's known prices with their figures, whether the
+price is cheap now (against a threshold), today's cheapest hours, the cheapest
+window of the remaining known prices, and when any of that next changes with time
+alone (the caller recomputes then, or when the prices or settings change).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from typing import Final
+
+from .periods import LocalDay
+from .prices import PriceInterval, PriceSchedule, PriceSegment
+from .windows import (
+    PriceStats,
+    PriceWindow,
+    TimeRange,
+    cheapest_periods,
+    cheapest_window,
+    known_segments,
+    price_stats,
+)
+
+MIN_CHEAPEST_HOURS: Final = 1
+MAX_CHEAPEST_HOURS: Final = 12
+DEFAULT_CHEAPEST_HOURS: Final = 3
+
+
+@dataclass(frozen=True, slots=True)
+class AutomationSettings:
+    """What the user set for automations: a cheap threshold and a number of hours."""
+
+    cheap_threshold: float | None = None
+    cheapest_hours: int = DEFAULT_CHEAPEST_HOURS
+
+    @property
+    def duration(self) -> timedelta:
+        """Return the cheapest hours as a duration."""
+        return timedelta(hours=self.cheapest_hours)
+
+
+@dataclass(frozen=True, slots=True)
+class DayPrices:
+    """The known prices of one local day and their figures."""
+
+    day: LocalDay
+    intervals: tuple[PriceInterval, ...]
+    stats: PriceStats
+
+
+@dataclass(frozen=True, slots=True)
+class TariffOutlook:
+    """A tariff at the instant ``at``."""
+
+    at: datetime
+    current: PriceSegment
+    following: PriceSegment | None
+    today: DayPrices | None
+    tomorrow: DayPrices | None
+    cheapest_hours: tuple[TimeRange, ...]
+    cheapest_window: PriceWindow | None
+    cheap_now: bool | None
+    next_update: datetime
+
+    @property
+    def in_cheapest_hours(self) -> bool:
+        """Return True if ``at`` is within today's cheapest hours."""
+        return any(hours.contains(self.at) for hours in self.cheapest_hours)
+
+    @property
+    def in_cheapest_window(self) -> bool:
+        """Return True if ``at`` is within the cheapest window."""
+        window = self.cheapest_window
+        return window is not None and window.contains(self.at)
+
+
+def day_prices(schedule: PriceSchedule, day: LocalDay) -> DayPrices | None:
+    """Return the known prices of ``day`` (None if none is known)."""
+    intervals = known_segments(schedule, day.start, day.end)
+    stats = price_stats(intervals)
+    if stats is None:
+        return None
+    return DayPrices(day, tuple(intervals), stats)
+
+
+def tariff_outlook(
+    schedule: PriceSchedule,
+    at: datetime,
+    tz: tzinfo,
+    settings: AutomationSettings,
+    keep_window: PriceWindow | None = None,
+) -> TariffOutlook:
+    """Return the outlook of ``schedule`` at ``at`` (local days in ``tz``).
+
+    ``keep_window`` is the cheapest window found before: while it runs it is kept,
+    so that an appliance started in it is not stopped because a later window has
+    become the cheapest of what remains.
+    """
+    current = schedule.segment_at(at)
+    following = None if current.end is None else schedule.segment_at(current.end)
+    today_day = LocalDay.containing(at, tz)
+    tomorrow_day = LocalDay.containing(today_day.end, tz)
+    today = day_prices(schedule, today_day)
+    tomorrow = day_prices(schedule, tomorrow_day)
+
+    hours = (
+        cheapest_periods(today.intervals, settings.duration)
+        if today is not None
+        else ()
+    )
+    if keep_window is not None and keep_window.contains(at):
+        window: PriceWindow | None = keep_window
+    else:
+        remaining = [
+            *(today.intervals if today else ()),
+            *(tomorrow.intervals if tomorrow else ()),
+        ]
+        window = cheapest_window(remaining, at, settings.duration)
+
+    threshold = settings.cheap_threshold
+    cheap_now = (
+        None
+        if threshold is None or current.price is None
+        else current.price <= threshold
+    )
+    changes = [current.end, today_day.end]
+    changes.extend(moment for r in hours for moment in (r.start, r.end))
+    if window is not None:
+        changes.extend((window.start, window.end))
+    # The day's end is always ahead, so there is always a next update.
+    next_update = min(c for c in changes if c is not None and c > at)
+    return TariffOutlook(
+        at=at,
+        current=current,
+        following=following,
+        today=today,
+        tomorrow=tomorrow,
+        cheapest_hours=hours,
+        cheapest_window=window,
+        cheap_now=cheap_now,
+        next_update=next_update,
+    )

@@ -1,0 +1,108 @@
+"""Number entities of a tariff: the settings its binary sensors decide by."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import cast
+
+from homeassistant.components.number import (
+    NumberEntity,
+    NumberEntityDescription,
+    NumberMode,
+)
+from homeassistant.const import EntityCategory, UnitOfEnergy, UnitOfTime
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from .const import MAX_PRICE_PER_KWH
+from .coordinator import TariffCoordinator, UtilityCostConfigEntry
+from .domain.outlook import MAX_CHEAPEST_HOURS, MIN_CHEAPEST_HOURS, AutomationSettings
+from .entity import UtilityCostEntity
+
+# Coordinators push their updates; entities never poll.
+PARALLEL_UPDATES = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class TariffNumberEntityDescription(NumberEntityDescription):
+    """A setting of a tariff's automations."""
+
+    value_fn: Callable[[AutomationSettings], float | None]
+    set_fn: Callable[[TariffCoordinator, float], None]
+    per_kwh: bool = False
+
+
+NUMBERS: tuple[TariffNumberEntityDescription, ...] = (
+    TariffNumberEntityDescription(
+        key="cheap_price_threshold",
+        translation_key="cheap_price_threshold",
+        entity_category=EntityCategory.CONFIG,
+        mode=NumberMode.BOX,
+        # Dynamic tariffs can go below zero.
+        native_min_value=-MAX_PRICE_PER_KWH,
+        native_max_value=MAX_PRICE_PER_KWH,
+        native_step=0.0001,
+        per_kwh=True,
+        value_fn=lambda settings: settings.cheap_threshold,
+        set_fn=lambda tariff, value: tariff.async_set_settings(cheap_threshold=value),
+    ),
+    TariffNumberEntityDescription(
+        key="cheapest_hours",
+        translation_key="cheapest_hours",
+        entity_category=EntityCategory.CONFIG,
+        mode=NumberMode.SLIDER,
+        native_min_value=MIN_CHEAPEST_HOURS,
+        native_max_value=MAX_CHEAPEST_HOURS,
+        native_step=1,
+        native_unit_of_measurement=UnitOfTime.HOURS,
+        value_fn=lambda settings: settings.cheapest_hours,
+        set_fn=lambda tariff, value: tariff.async_set_settings(
+            cheapest_hours=int(value)
+        ),
+    ),
+)
+
+
+async def async_setup_entry(
+    hass: HomeAssistant,
+    entry: UtilityCostConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add a tariff's settings."""
+    # Only tariffs forward this platform.
+    tariff = cast(TariffCoordinator, entry.runtime_data)
+    async_add_entities(TariffNumber(tariff, description) for description in NUMBERS)
+
+
+class TariffNumber(UtilityCostEntity[TariffCoordinator], NumberEntity):
+    """A setting kept with the tariff (it survives restarts in its storage).
+
+    Home Assistant refuses values outside the range before they reach here.
+    """
+
+    entity_description: TariffNumberEntityDescription
+
+    def __init__(
+        self, coordinator: TariffCoordinator, description: TariffNumberEntityDescription
+    ) -> None:
+        """Set the price unit from the tariff's currency."""
+        super().__init__(coordinator, description)
+        if description.per_kwh:
+            self._attr_native_unit_of_measurement = (
+                f"{coordinator.currency}/{UnitOfEnergy.KILO_WATT_HOUR}"
+            )
+
+    @property
+    def available(self) -> bool:
+        """Return True: a setting can be changed whatever the prices."""
+        return True
+
+    @property
+    def native_value(self) -> float | None:
+        """Return the setting."""
+        return self.entity_description.value_fn(self.coordinator.settings)
+
+    async def async_set_native_value(self, value: float) -> None:
+        """Change the setting; the binary sensors follow at once."""
+        self.entity_description.set_fn(self.coordinator, value)

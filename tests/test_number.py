@@ -1,0 +1,114 @@
+"""The cheap threshold and the number of cheapest hours: set, checked, kept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.components.number import (
+    ATTR_VALUE,
+    DOMAIN as NUMBER_DOMAIN,
+    SERVICE_SET_VALUE,
+)
+from homeassistant.const import ATTR_ENTITY_ID, STATE_OFF, STATE_ON
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import entity_registry as er
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from syrupy.assertion import SnapshotAssertion
+
+from custom_components.utility_cost.coordinator import tariff_store_key
+
+from .conftest import (
+    NIGHT_BAND,
+    fixed_tariff_entry,
+    setup_entries,
+    snapshot_entities,
+    state_value,
+)
+
+THRESHOLD = "number.banded_cheap_price_threshold"
+HOURS = "number.banded_cheapest_hours"
+
+
+@pytest.fixture
+def banded() -> MockConfigEntry:
+    """Return a tariff of 0.30/kWh with a 0.10 night band (22:00-07:00)."""
+    return fixed_tariff_entry("Banded", 0.30, bands=[NIGHT_BAND])
+
+
+async def set_value(hass: HomeAssistant, entity_id: str, value: float) -> None:
+    await hass.services.async_call(
+        NUMBER_DOMAIN,
+        SERVICE_SET_VALUE,
+        {ATTR_ENTITY_ID: entity_id, ATTR_VALUE: value},
+        blocking=True,
+    )
+
+
+async def test_entities(
+    hass: HomeAssistant,
+    banded: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    await setup_entries(hass, banded)
+    await snapshot_entities(
+        hass, entity_registry, snapshot, banded.entry_id, NUMBER_DOMAIN
+    )
+
+
+async def test_defaults(hass: HomeAssistant, banded: MockConfigEntry) -> None:
+    """The threshold starts at today's average price, the hours at 3."""
+    await setup_entries(hass, banded)
+    assert state_value(hass, THRESHOLD) == 0.225
+    assert hass.states.get(THRESHOLD).attributes["unit_of_measurement"] == "EUR/kWh"
+    assert state_value(hass, HOURS) == 3
+
+
+async def test_setting_changes_the_binary_sensors_at_once(
+    hass: HomeAssistant, banded: MockConfigEntry
+) -> None:
+    await setup_entries(hass, banded)
+    assert hass.states.get("binary_sensor.banded_cheap_now").state == STATE_OFF
+    await set_value(hass, THRESHOLD, 0.30)
+    assert state_value(hass, THRESHOLD) == 0.30
+    assert hass.states.get("binary_sensor.banded_cheap_now").state == STATE_ON
+    await set_value(hass, HOURS, 12)
+    window = hass.states.get("binary_sensor.banded_in_cheapest_window")
+    assert window.attributes["hours"] == 12
+    # 12 hours from 10:00: the whole night band (9 h) and 3 day hours around it.
+    assert (
+        window.attributes["end"] - window.attributes["start"]
+    ).total_seconds() == 12 * 3600
+
+
+async def test_settings_survive_a_restart(
+    hass: HomeAssistant, banded: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    await setup_entries(hass, banded)
+    await set_value(hass, THRESHOLD, -0.05)  # dynamic prices can be negative
+    await set_value(hass, HOURS, 5)
+    await hass.config_entries.async_reload(banded.entry_id)
+    await hass.async_block_till_done()
+    assert hass_storage[tariff_store_key(banded.entry_id)]["data"] == {
+        "cheap_threshold": -0.05,
+        "cheapest_hours": 5,
+    }
+    assert state_value(hass, THRESHOLD) == -0.05
+    assert state_value(hass, HOURS) == 5
+
+
+@pytest.mark.parametrize(
+    ("entity_id", "value"),
+    [(HOURS, 0), (HOURS, 13), (THRESHOLD, 10_000.01), (THRESHOLD, -10_001)],
+)
+async def test_values_out_of_range_are_refused(
+    hass: HomeAssistant, banded: MockConfigEntry, entity_id: str, value: float
+) -> None:
+    await setup_entries(hass, banded)
+    before = hass.states.get(entity_id).state
+    with pytest.raises(ServiceValidationError) as caught:
+        await set_value(hass, entity_id, value)
+    assert caught.value.translation_key == "out_of_range"
+    assert hass.states.get(entity_id).state == before
