@@ -146,24 +146,29 @@ def _runs(segments: Sequence[PriceInterval]) -> Iterator[list[PriceInterval]]:
 
 
 class _Integral:
-    """The running integral of price over time along a run of segments."""
+    """The running integral of price over time along a run of segments.
+
+    Times are seconds from the run's start: float arithmetic, exact for the whole
+    seconds that prices are published on.
+    """
 
     def __init__(self, run: Sequence[PriceInterval]) -> None:
-        self.starts = [segment.start for segment in run]
+        self.origin = run[0].start
+        self.offsets = [(s.start - self.origin).total_seconds() for s in run]
+        self.length = (run[-1].end - self.origin).total_seconds()
         self.prices = [segment.price for segment in run]
         self.before: list[float] = []  # integral up to each segment's start
         total = 0.0
-        for segment in run:
+        for segment, offset, following in zip(
+            run, self.offsets, [*self.offsets[1:], self.length], strict=True
+        ):
             self.before.append(total)
-            total += segment.price * (segment.end - segment.start).total_seconds()
-        self.start = run[0].start
-        self.end = run[-1].end
+            total += segment.price * (following - offset)
 
-    def at(self, moment: datetime) -> float:
-        """Return the integral from the run's start up to ``moment``."""
-        index = bisect_right(self.starts, moment) - 1
-        elapsed = (moment - self.starts[index]).total_seconds()
-        return self.before[index] + self.prices[index] * elapsed
+    def at(self, offset: float) -> float:
+        """Return the integral from the run's start up to ``offset`` seconds."""
+        index = bisect_right(self.offsets, offset) - 1
+        return self.before[index] + self.prices[index] * (offset - self.offsets[index])
 
 
 def cheapest_window(
@@ -184,21 +189,27 @@ def cheapest_window(
     best: tuple[float, datetime] | None = None
     for run in _runs(segments):
         integral = _Integral(run)
-        first, last = max(integral.start, earliest), integral.end - duration
+        first = max(0.0, (earliest - integral.origin).total_seconds())
+        last = integral.length - seconds
         if first > last:
             continue
-        boundaries = [*integral.starts, integral.end]
+        boundaries = [*integral.offsets, integral.length]
         candidates = {first, last}
         candidates.update(b for b in boundaries if first <= b <= last)
         candidates.update(
-            b - duration for b in boundaries if first <= b - duration <= last
+            b - seconds for b in boundaries if first <= b - seconds <= last
         )
-        for start in sorted(candidates):
-            cost = integral.at(start + duration) - integral.at(start)
-            # Candidates come in time order: a later one must be cheaper to win.
-            if best is None or cost < best[0] - _TIE * max(1.0, abs(best[0])):
-                best = (cost, start)
+        # Candidates (and runs) come in time order: a later one must be cheaper.
+        for offset in sorted(candidates):
+            cost = integral.at(offset + seconds) - integral.at(offset)
+            if best is None or _cheaper(cost, best[0]):
+                best = (cost, integral.origin + timedelta(seconds=offset))
     if best is None:
         return None
     cost, start = best
     return PriceWindow(start, start + duration, cost / seconds)
+
+
+def _cheaper(cost: float, than: float) -> bool:
+    """Return True if ``cost`` is less than ``than`` by more than rounding."""
+    return cost < than - _TIE * max(1.0, abs(than))
