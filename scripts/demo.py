@@ -6,7 +6,10 @@ options flows over Home Assistant's REST API, exactly as a user would in the UI:
 
 * a fixed tariff "Demo tariff" (0.25 EUR/kWh, 0.40 EUR/day standing charge) with a
   cheaper night band (00:00-08:00, 0.12 EUR/kWh);
-* a tracked sensor for each demo appliance of config/configuration.yaml;
+* a PVPC tariff "PVPC Península" on the fake ESIOS that scripts/develop starts
+  (tests/fakes/esios.py), with the fake's token, so with the export price too;
+* a tracked sensor for each demo appliance of config/configuration.yaml (the
+  fridge priced hour by hour with the PVPC, the others with the fixed tariff);
 * a Tuya cloud account on the fake Tuya cloud that scripts/develop starts
   (tests/fakes/tuya_cloud.py): a washing machine, a heater, a desk strip and a
   porch light switch.
@@ -29,6 +32,7 @@ import urllib.request
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.fakes.esios import TOKEN as ESIOS_TOKEN
 from tests.fakes.tuya_cloud import (
     ACCESS_ID as TUYA_ACCESS_ID,
     ACCESS_SECRET as TUYA_SECRET,
@@ -52,10 +56,12 @@ NIGHT_BAND = {
 }
 # Onboarding adds these; they need the internet, which the demo does not assume.
 ONLINE_ONLY = ("met", "radio_browser", "google_translate")
+PVPC_TITLE = "PVPC Península"
+# name: (source, priced by the PVPC rather than the fixed tariff)
 APPLIANCES = {
-    "Kettle": "sensor.kettle_power",
-    "Fridge": "sensor.fridge_power",
-    "TV": "sensor.tv_power",
+    "Kettle": ("sensor.kettle_power", False),
+    "Fridge": ("sensor.fridge_power", True),
+    "TV": ("sensor.tv_power", False),
 }
 
 
@@ -231,8 +237,8 @@ class HomeAssistantApi:
                 return
 
 
-def create_demo(api: HomeAssistantApi, tuya_url: str) -> None:
-    """Add the demo tariff and appliances that do not exist yet."""
+def create_demo(api: HomeAssistantApi, tuya_url: str, esios_url: str) -> None:
+    """Add the demo tariffs and appliances that do not exist yet."""
     entries = {entry["title"]: entry for entry in api.entries()}
     tariff = entries.get(TARIFF["name"])
     if tariff is None:
@@ -242,7 +248,20 @@ def create_demo(api: HomeAssistantApi, tuya_url: str) -> None:
         print(f"demo: added the fixed tariff {TARIFF['name']!r} with a night band")
     else:
         tariff_id = tariff["entry_id"]
-    for name, source in APPLIANCES.items():
+    pvpc = entries.get(PVPC_TITLE)
+    if pvpc is None:
+        created = api.flow(
+            "flow",
+            DOMAIN,
+            {"next_step_id": "esios_tariff"},
+            {"zone": "peninsula", "token": ESIOS_TOKEN, "base_url": esios_url},
+            advanced=True,
+        )
+        pvpc_id = created["result"]["entry_id"]
+        print(f"demo: added the PVPC tariff of the fake ESIOS at {esios_url}")
+    else:
+        pvpc_id = pvpc["entry_id"]
+    for name, (source, hourly) in APPLIANCES.items():
         if name in entries:
             continue
         api.wait_for_state(source, 60)
@@ -250,7 +269,11 @@ def create_demo(api: HomeAssistantApi, tuya_url: str) -> None:
             "flow",
             DOMAIN,
             {"next_step_id": "tracked_sensor"},
-            {"source": source, "tariff": tariff_id, "name": name},
+            {
+                "source": source,
+                "tariff": pvpc_id if hourly else tariff_id,
+                "name": name,
+            },
         )
         print(f"demo: tracking {source} as {name!r}")
     if not any(entry["title"].startswith("Tuya cloud") for entry in entries.values()):
@@ -276,15 +299,17 @@ def main() -> None:
     parser.add_argument("--url", default="http://127.0.0.1:8123")
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--tuya-url", default="http://127.0.0.1:8766")
+    parser.add_argument("--esios-url", default="http://127.0.0.1:8767")
     args = parser.parse_args()
     api = HomeAssistantApi(args.url)
     api.wait_until_up(args.timeout)
     api.onboard()
-    create_demo(api, args.tuya_url)
+    create_demo(api, args.tuya_url, args.esios_url)
     print(
         f"demo: ready at {api.url} - log in as {USERNAME!r} with password {PASSWORD!r}."
         " Open the Kettle, Fridge, TV and Tuya plug devices (Settings > Devices &"
-        " services > Utility Cost) to watch their costs rise."
+        " services > Utility Cost) to watch their costs rise, and PVPC Península"
+        " for hourly prices and the cheap-time entities."
     )
 
 
