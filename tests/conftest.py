@@ -8,7 +8,12 @@ from typing import Any
 from unittest.mock import PropertyMock, patch
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT, CONF_TOKEN
+from homeassistant.const import (
+    ATTR_DEVICE_CLASS,
+    ATTR_UNIT_OF_MEASUREMENT,
+    CONF_TOKEN,
+    CONF_WEBHOOK_ID,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 import pytest
@@ -21,6 +26,7 @@ from syrupy.assertion import SnapshotAssertion
 from custom_components.utility_cost.const import (
     CONF_ACCESS_ID,
     CONF_ACCESS_SECRET,
+    CONF_ALLOW_REMOTE,
     CONF_BANDS,
     CONF_BASE_URL,
     CONF_CURRENCY,
@@ -28,10 +34,12 @@ from custom_components.utility_cost.const import (
     CONF_ENTRY_TYPE,
     CONF_FIXED_WATTS,
     CONF_IGNORED_DEVICES,
+    CONF_MAX_WATTS,
     CONF_MIN_SESSION_S,
     CONF_MONTHLY_CAP,
     CONF_ON_THRESHOLD_W,
     CONF_PRICE,
+    CONF_READING_TIMEOUT_S,
     CONF_SOURCE,
     CONF_SOURCE_KIND,
     CONF_STANDING_CHARGE,
@@ -132,6 +140,38 @@ def tracked_entry(
             CONF_TARIFF: tariff.entry_id,
             CONF_ON_THRESHOLD_W: on_threshold_w,
             CONF_MIN_SESSION_S: min_session_s,
+        },
+    )
+
+
+HTTP_METER_WEBHOOK_ID = "house-meter-webhook"
+
+
+def http_meter_entry(
+    tariff: MockConfigEntry,
+    title: str = "House",
+    *,
+    max_watts: float = 50_000,
+    reading_timeout_s: int = 300,
+    allow_remote: bool = False,
+    webhook_id: str = HTTP_METER_WEBHOOK_ID,
+) -> MockConfigEntry:
+    """Return an HTTP meter entry priced by ``tariff``."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=title,
+        entry_id=f"http_{title.casefold()}",
+        unique_id=f"http_meter_{title.casefold()}",
+        data={
+            CONF_ENTRY_TYPE: EntryType.HTTP_METER,
+            CONF_WEBHOOK_ID: webhook_id,
+            CONF_CURRENCY: tariff.data[CONF_CURRENCY],
+        },
+        options={
+            CONF_TARIFF: tariff.entry_id,
+            CONF_MAX_WATTS: max_watts,
+            CONF_READING_TIMEOUT_S: reading_timeout_s,
+            CONF_ALLOW_REMOTE: allow_remote,
         },
     )
 

@@ -47,6 +47,7 @@ async def _start(hass: HomeAssistant, step: str) -> dict[str, Any]:
         "esios_tariff",
         "tracked_sensor",
         "tuya_account",
+        "http_meter",
     ]
     return await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": step}

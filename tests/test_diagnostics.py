@@ -17,10 +17,12 @@ from syrupy.filters import props
 from custom_components.utility_cost.diagnostics import TO_REDACT
 
 from .conftest import (
+    HTTP_METER_WEBHOOK_ID,
     NIGHT_BAND,
     advance,
     esios_entry,
     fixed_tariff_entry,
+    http_meter_entry,
     set_power,
     setup_entries,
     tracked_entry,
@@ -83,7 +85,7 @@ async def test_meter_diagnostics(
 
 async def test_secrets_are_redacted() -> None:
     """Credentials of any entry type are in the redaction list."""
-    assert {"api_key", "password", "token"} <= TO_REDACT
+    assert {"api_key", "password", "token", "webhook_id"} <= TO_REDACT
 
 
 async def test_meter_diagnostics_without_a_tariff(
@@ -95,3 +97,31 @@ async def test_meter_diagnostics_without_a_tariff(
     await setup_entries(hass, washer)
     diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, washer)
     assert diagnostics["meter"]["tariff"] is None
+
+
+async def test_http_meter_diagnostics(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """An HTTP meter shows its stations and where to post, without its webhook id."""
+    tariff = fixed_tariff_entry()
+    meter = http_meter_entry(tariff)
+    await setup_entries(hass, tariff, meter)
+    client = await hass_client_no_auth()
+    await client.post(
+        f"/api/webhook/{HTTP_METER_WEBHOOK_ID}", json={"watts": 250, "station_id": 2}
+    )
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, meter)
+    assert HTTP_METER_WEBHOOK_ID not in str(diagnostics)
+    assert diagnostics["entry"]["data"]["webhook_id"] == "**REDACTED**"
+    http = diagnostics["http_meter"]
+    assert http["webhook_url"] == "http://10.10.10.10:8123/api/webhook/**REDACTED**"
+    assert http["local_only"] is True
+    assert http["max_watts"] == 50_000
+    assert http["reading_timeout_s"] == 300
+    assert http["tariff"]["entry_id"] == tariff.entry_id
+    station = http["stations"]["2"]
+    assert station["watts"] == 250
+    assert station["last_at"] == "2026-01-12T09:00:00+00:00"
+    assert station["meter"]["ledger"]["energy_kwh"] == 0

@@ -17,16 +17,19 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.utility_cost.const import CONF_SOURCE, CONF_TARIFF, DOMAIN
 
 from .conftest import (
     ENERGY_ATTRS,
     ENERGY_SOURCE,
+    HTTP_METER_WEBHOOK_ID,
     POWER_ATTRS,
     POWER_SOURCE,
     advance,
     fixed_tariff_entry,
+    http_meter_entry,
     set_energy,
     set_power,
     setup_entries,
@@ -470,3 +473,37 @@ async def test_energy_source_setup_values(
     hass.states.async_set(ENERGY_SOURCE, "42", ENERGY_ATTRS)
     await setup_entries(hass, tariff, meter)
     assert meter.runtime_data.meter.counter.value_kwh == 42
+
+
+async def test_removing_an_http_meter_removes_its_store(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    hass_storage: dict[str, Any],
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """Nothing of a deleted HTTP meter stays behind, its webhook included."""
+    meter = http_meter_entry(tariff)
+    await setup_entries(hass, tariff, meter)
+    client = await hass_client_no_auth()
+    url = f"/api/webhook/{HTTP_METER_WEBHOOK_ID}"
+    await client.post(url, json={"watts": 10, "station_id": 1})
+    await hass.config_entries.async_unload(meter.entry_id)
+    key = "utility_cost.http_meter.http_house"
+    assert key in hass_storage
+    await hass.config_entries.async_remove(meter.entry_id)
+    await hass.async_block_till_done()
+    assert key not in hass_storage
+    # The webhook is gone: Home Assistant answers 200 to hide that, and counts nothing.
+    response = await client.post(url, json={"watts": 10, "station_id": 1})
+    assert response.status == 200
+    assert hass.states.get("sensor.house_station_1_energy") is None
+
+
+async def test_http_meter_without_its_tariff_raises_the_issue(
+    hass: HomeAssistant, issue_registry: ir.IssueRegistry
+) -> None:
+    """An HTTP meter whose tariff is gone starts, counts energy, and says so."""
+    meter = http_meter_entry(fixed_tariff_entry("Gone"))
+    await setup_entries(hass, meter)
+    assert meter.state is ConfigEntryState.LOADED
+    assert issue_registry.async_get_issue(DOMAIN, "tariff_missing_http_house")

@@ -3,8 +3,9 @@
 Each config entry is one of the types of :class:`.const.EntryType`: a tariff (a
 fixed price schedule or Spain's PVPC, with price sensors and the entities that
 automations use to run appliances when energy is cheap) or something that uses
-energy and is priced by a tariff: a tracked sensor, or a Tuya cloud account whose plugs each get switches,
-measurements and the same energy, cost, period and session sensors.
+energy and is priced by a tariff: a tracked sensor, a Tuya cloud account whose plugs
+each get switches, measurements and the same energy, cost, period and session
+sensors, or an HTTP meter whose stations POST their power to a webhook.
 """
 
 from __future__ import annotations
@@ -23,10 +24,12 @@ from homeassistant.helpers.typing import ConfigType
 from .const import CONF_ENTRY_TYPE, CONF_SOURCE, CONF_TARIFF, DOMAIN, EntryType
 from .coordinator import (
     EsiosCoordinator,
+    HttpMeterCoordinator,
     MeterCoordinator,
     TariffCoordinator,
     TuyaCoordinator,
     UtilityCostConfigEntry,
+    http_meter_store_key,
     meter_store_key,
     tariff_store_key,
     tuya_store_key,
@@ -43,6 +46,7 @@ from .services import async_setup_services
 from .storage import ThrottledStore
 from .tariff import is_tariff_entry
 from .tuya_quota import quota_store_key
+from .webhook import async_register_webhook
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
@@ -52,6 +56,7 @@ PLATFORMS: dict[EntryType, list[Platform]] = {
     EntryType.ESIOS_TARIFF: _TARIFF_PLATFORMS,
     EntryType.TRACKED_SENSOR: [Platform.SENSOR],
     EntryType.TUYA_ACCOUNT: [Platform.SENSOR, Platform.SWITCH],
+    EntryType.HTTP_METER: [Platform.SENSOR],
 }
 
 
@@ -70,6 +75,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: UtilityCostConfigEntry) 
     coordinator: TariffCoordinator | MeterCoordinator
     if entry.data[CONF_ENTRY_TYPE] == EntryType.TUYA_ACCOUNT:
         return await _async_setup_tuya(hass, entry)
+    if entry.data[CONF_ENTRY_TYPE] == EntryType.HTTP_METER:
+        return await _async_setup_http_meter(hass, entry)
     if is_tariff_entry(entry):
         coordinator = (
             EsiosCoordinator(hass, entry)
@@ -111,11 +118,33 @@ async def _async_setup_tuya(hass: HomeAssistant, entry: UtilityCostConfigEntry) 
     return True
 
 
+async def _async_setup_http_meter(
+    hass: HomeAssistant, entry: UtilityCostConfigEntry
+) -> bool:
+    """Set up an HTTP meter: its known stations, then its webhook."""
+    meter = HttpMeterCoordinator(hass, entry)
+    await meter.async_load()
+    await meter.async_config_entry_first_refresh()
+    entry.runtime_data = meter
+    await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
+    async_register_webhook(hass, entry, meter)
+    meter.async_start()
+    return True
+
+
 async def async_remove_config_entry_device(
     hass: HomeAssistant, entry: UtilityCostConfigEntry, device: dr.DeviceEntry
 ) -> bool:
-    """Let the user delete a plug's device once the account no longer has it."""
+    """Let the user delete a plug's device once the account no longer has it.
+
+    A station of an HTTP meter can always be deleted, with its totals; if it posts
+    again, it comes back as a new station.
+    """
     coordinator = entry.runtime_data
+    if isinstance(coordinator, HttpMeterCoordinator):
+        return coordinator.async_forget_stations(
+            identifier for domain, identifier in device.identifiers if domain == DOMAIN
+        )
     if not isinstance(coordinator, TuyaCoordinator):
         return False  # the entry's own device goes with the entry
     return not any(
@@ -174,4 +203,9 @@ async def async_remove_entry(
             await ThrottledStore(hass, key, dict).async_remove()
         return
     async_delete_tariff_missing_issue(hass, entry.entry_id)
-    await ThrottledStore(hass, meter_store_key(entry.entry_id), dict).async_remove()
+    key = (
+        http_meter_store_key(entry.entry_id)
+        if entry.data[CONF_ENTRY_TYPE] == EntryType.HTTP_METER
+        else meter_store_key(entry.entry_id)
+    )
+    await ThrottledStore(hass, key, dict).async_remove()

@@ -13,6 +13,7 @@ import math
 from typing import Any, Literal
 from urllib.parse import urlparse
 
+from homeassistant.components import webhook
 from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.config_entries import (
     ConfigEntry,
@@ -26,6 +27,7 @@ from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
     CONF_NAME,
     CONF_TOKEN,
+    CONF_WEBHOOK_ID,
     Platform,
 )
 from homeassistant.core import HomeAssistant, callback
@@ -33,6 +35,7 @@ from homeassistant.generated.currencies import ACTIVE_CURRENCIES
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     EntitySelector,
     EntitySelectorConfig,
     NumberSelector,
@@ -73,6 +76,7 @@ from .api.tuya import (
 from .const import (
     CONF_ACCESS_ID,
     CONF_ACCESS_SECRET,
+    CONF_ALLOW_REMOTE,
     CONF_BAND_DAYS,
     CONF_BAND_END,
     CONF_BAND_NAME,
@@ -85,6 +89,7 @@ from .const import (
     CONF_ENTRY_TYPE,
     CONF_FIXED_WATTS,
     CONF_IGNORED_DEVICES,
+    CONF_MAX_WATTS,
     CONF_MIN_SESSION_S,
     CONF_MONITORED_DEVICES,
     CONF_MONTHLY_CAP,
@@ -94,6 +99,7 @@ from .const import (
     CONF_PORTAL_URL,
     CONF_PORTAL_USED_POINTER,
     CONF_PRICE,
+    CONF_READING_TIMEOUT_S,
     CONF_RESET_DAY,
     CONF_SOURCE,
     CONF_SOURCE_KIND,
@@ -104,15 +110,19 @@ from .const import (
     CONF_ZONE,
     DEFAULT_MIN_SESSION_S,
     DEFAULT_ON_THRESHOLD_W,
+    DEFAULT_READING_TIMEOUT_S,
     DOMAIN,
     LOGGER,
     MAX_FIXED_WATTS,
+    MAX_MAX_WATTS,
     MAX_MIN_SESSION_S,
     MAX_MONTHLY_CAP,
     MAX_ON_THRESHOLD_W,
     MAX_PRICE_PER_KWH,
+    MAX_READING_TIMEOUT_S,
     MAX_STANDING_CHARGE_PER_DAY,
     MIN_MONTHLY_CAP,
+    MIN_READING_TIMEOUT_S,
     WEEKDAYS,
     EntryType,
 )
@@ -120,8 +130,10 @@ from .coordinator import TuyaCoordinator, tuya_base_url
 from .domain.prices import overlapping_bands
 from .domain.pvpc import Zone, local_day
 from .domain.quota import DEFAULT_MONTHLY_CAP
+from .domain.readings import DEFAULT_MAX_WATTS
 from .domain.units import SourceKind, source_kind_for_unit
 from .tariff import band_from_options, tariff_currency, tariff_selector
+from .webhook import webhook_url
 
 # PVPC prices are in euros.
 PVPC_CURRENCY = "EUR"
@@ -273,6 +285,8 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
             return FixedTariffOptionsFlow()
         if entry_type == EntryType.TUYA_ACCOUNT:
             return TuyaOptionsFlow()
+        if entry_type == EntryType.HTTP_METER:
+            return HttpMeterOptionsFlow()
         return TrackedSensorOptionsFlow()
 
     async def async_step_user(
@@ -523,6 +537,61 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
             errors=errors,
             description_placeholders={"name": entry.title},
+        )
+
+    # --- HTTP meter --------------------------------------------------------------
+
+    async def async_step_http_meter(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Name the meter and pick its tariff; its webhook is made here."""
+        tariffs = tariff_selector(self.hass)
+        if tariffs is None:
+            return self.async_abort(reason="no_tariffs")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            name = str(user_input[CONF_NAME]).strip()
+            if not name:
+                errors[CONF_NAME] = "name_required"
+            tariff = self.hass.config_entries.async_get_entry(
+                user_input.get(CONF_TARIFF, "")
+            )
+            if tariff is None:
+                errors[CONF_TARIFF] = "tariff_missing"
+            if tariff is not None and not errors:
+                await self.async_set_unique_id(
+                    f"{EntryType.HTTP_METER}_{name.casefold()}"
+                )
+                self._abort_if_unique_id_configured()
+                webhook_id = webhook.async_generate_id()
+                return self.async_create_entry(
+                    title=name,
+                    data={
+                        CONF_ENTRY_TYPE: EntryType.HTTP_METER,
+                        CONF_WEBHOOK_ID: webhook_id,
+                        CONF_CURRENCY: tariff_currency(tariff),
+                    },
+                    options={
+                        CONF_TARIFF: tariff.entry_id,
+                        CONF_MAX_WATTS: DEFAULT_MAX_WATTS,
+                        CONF_READING_TIMEOUT_S: DEFAULT_READING_TIMEOUT_S,
+                        CONF_ALLOW_REMOTE: False,
+                    },
+                    description=EntryType.HTTP_METER,
+                    description_placeholders={
+                        "url": webhook_url(self.hass, webhook_id, remote=False)
+                    },
+                )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_NAME): TextSelector(),
+                vol.Required(CONF_TARIFF): tariffs,
+            }
+        )
+        return self.async_show_form(
+            step_id="http_meter",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
         )
 
     # --- Tuya cloud account ------------------------------------------------------
@@ -946,6 +1015,78 @@ class TrackedSensorOptionsFlow(OptionsFlowWithReload):
             ),
             errors=errors,
             description_placeholders={"name": entry.title},
+        )
+
+
+class HttpMeterOptionsFlow(OptionsFlowWithReload):
+    """Change an HTTP meter's tariff, limits and who may post to it."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Go to the only step."""
+        return await self.async_step_http_meter()
+
+    async def async_step_http_meter(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the settings, and the webhook's address."""
+        entry = self.config_entry
+        options = entry.options
+        tariffs = tariff_selector(self.hass, entry.data[CONF_CURRENCY])
+        if tariffs is None:
+            return self.async_abort(reason="no_tariffs")
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if (
+                self.hass.config_entries.async_get_entry(user_input[CONF_TARIFF])
+                is None
+            ):
+                errors[CONF_TARIFF] = "tariff_missing"
+            max_watts = _number_in(
+                user_input.get(CONF_MAX_WATTS), 0, MAX_MAX_WATTS, above_minimum=True
+            )
+            if max_watts is None:
+                errors[CONF_MAX_WATTS] = "invalid_max_watts"
+            timeout = _number_in(
+                user_input.get(CONF_READING_TIMEOUT_S),
+                MIN_READING_TIMEOUT_S,
+                MAX_READING_TIMEOUT_S,
+            )
+            if timeout is None:
+                errors[CONF_READING_TIMEOUT_S] = "invalid_reading_timeout"
+            if not errors:
+                return self.async_create_entry(
+                    data={
+                        CONF_TARIFF: user_input[CONF_TARIFF],
+                        CONF_MAX_WATTS: max_watts,
+                        CONF_READING_TIMEOUT_S: int(timeout or 0),
+                        CONF_ALLOW_REMOTE: bool(user_input[CONF_ALLOW_REMOTE]),
+                    }
+                )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_TARIFF): tariffs,
+                vol.Required(CONF_MAX_WATTS): _number_field(0, MAX_MAX_WATTS, "W"),
+                vol.Required(CONF_READING_TIMEOUT_S): _number_field(
+                    MIN_READING_TIMEOUT_S, MAX_READING_TIMEOUT_S, "s", step=1
+                ),
+                vol.Required(CONF_ALLOW_REMOTE): BooleanSelector(),
+            }
+        )
+        remote = bool(options.get(CONF_ALLOW_REMOTE, False))
+        return self.async_show_form(
+            step_id="http_meter",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or options
+            ),
+            errors=errors,
+            description_placeholders={
+                "name": entry.title,
+                "url": webhook_url(
+                    self.hass, entry.data[CONF_WEBHOOK_ID], remote=remote
+                ),
+            },
         )
 
 

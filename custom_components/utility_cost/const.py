@@ -18,6 +18,7 @@ class EntryType(StrEnum):
     ESIOS_TARIFF = "esios_tariff"
     TRACKED_SENSOR = "tracked_sensor"
     TUYA_ACCOUNT = "tuya_account"
+    HTTP_METER = "http_meter"
 
 
 TARIFF_ENTRY_TYPES: Final = frozenset({EntryType.FIXED_TARIFF, EntryType.ESIOS_TARIFF})
@@ -28,6 +29,7 @@ DEVICE_MODELS: Final[dict[str, str]] = {
     EntryType.TRACKED_SENSOR: "Tracked sensor",
     EntryType.TUYA_ACCOUNT: "Tuya cloud account",
     EntryType.ESIOS_TARIFF: "Spain PVPC (ESIOS)",
+    EntryType.HTTP_METER: "HTTP meter",
 }
 
 # Entry data and options
@@ -62,6 +64,9 @@ CONF_DEVICE: Final = "device"
 CONF_WATTS: Final = "watts"
 CONF_STANDBY_WATTS: Final = "standby_watts"
 CONF_ZONE: Final = "zone"
+CONF_MAX_WATTS: Final = "max_watts"
+CONF_ALLOW_REMOTE: Final = "allow_remote"
+CONF_READING_TIMEOUT_S: Final = "reading_timeout_s"
 
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -72,6 +77,10 @@ MAX_ON_THRESHOLD_W: Final = 100_000.0
 MAX_MIN_SESSION_S: Final = 86_400
 
 MAX_FIXED_WATTS: Final = 100_000.0
+MAX_MAX_WATTS: Final = 1_000_000.0
+MIN_READING_TIMEOUT_S: Final = 10
+MAX_READING_TIMEOUT_S: Final = 86_400
+DEFAULT_READING_TIMEOUT_S: Final = 300
 MIN_MONTHLY_CAP: Final = 1_000
 MAX_MONTHLY_CAP: Final = 100_000_000
 
@@ -82,6 +91,8 @@ DEFAULT_MIN_SESSION_S: Final = 60
 POWER_REEVALUATION_INTERVAL: Final = timedelta(seconds=60)
 # Tuya plugs' meters are re-evaluated this often between polls (no cloud call).
 TUYA_TICK_INTERVAL: Final = timedelta(seconds=60)
+# An HTTP meter's stations are checked this often for a reading timeout.
+STATION_CHECK_INTERVAL: Final = timedelta(seconds=10)
 # Meter state is written to storage at most this long after a change (and on stop).
 METER_SAVE_DELAY_S: Final = 30
 

@@ -10,11 +10,13 @@
   lost or counted twice across restarts.
 * :class:`TuyaCoordinator` polls a Tuya cloud project's plugs within a monthly call
   budget; each plug has a meter like a tracked sensor's.
+* :class:`HttpMeterCoordinator` takes the readings that HTTP meters POST to a
+  webhook (see ``webhook.py``); each station has a meter like a tracked sensor's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -79,9 +81,11 @@ from .const import (
     CONF_DATA_CENTER,
     CONF_FIXED_WATTS,
     CONF_IGNORED_DEVICES,
+    CONF_MAX_WATTS,
     CONF_MIN_SESSION_S,
     CONF_MONTHLY_CAP,
     CONF_ON_THRESHOLD_W,
+    CONF_READING_TIMEOUT_S,
     CONF_SOURCE,
     CONF_SOURCE_KIND,
     CONF_STANDBY_WATTS,
@@ -91,10 +95,12 @@ from .const import (
     CONF_ZONE,
     DEFAULT_MIN_SESSION_S,
     DEFAULT_ON_THRESHOLD_W,
+    DEFAULT_READING_TIMEOUT_S,
     DOMAIN,
     EVENT_PRICES_PUBLISHED,
     LOGGER,
     POWER_REEVALUATION_INTERVAL,
+    STATION_CHECK_INTERVAL,
     TUYA_TICK_INTERVAL,
 )
 from .domain.meter import Meter
@@ -119,6 +125,7 @@ from .domain.plugs import (
 from .domain.prices import IntervalSchedule, PriceSchedule
 from .domain.pvpc import Zone, local_day
 from .domain.quota import DEFAULT_MONTHLY_CAP
+from .domain.readings import DEFAULT_MAX_WATTS, StationReading
 from .domain.sessions import SessionRules
 from .domain.units import SourceKind, source_kind_for_unit, to_canonical
 from .domain.windows import PriceStats, PriceWindow, cheapest_window
@@ -135,7 +142,7 @@ from .tariff import TariffLink, fixed_schedule, tariff_currency
 from .tuya_quota import TuyaQuota
 
 type UtilityCostConfigEntry = ConfigEntry[
-    TariffCoordinator | MeterCoordinator | TuyaCoordinator
+    TariffCoordinator | MeterCoordinator | TuyaCoordinator | HttpMeterCoordinator
 ]
 
 
@@ -1004,3 +1011,206 @@ TUYA_ISSUES: dict[type[TuyaError], str] = {
     TuyaPlanExpiredError: "plan_expired",
     TuyaApiNotSubscribedError: "api_not_subscribed",
 }
+
+
+@dataclass
+class Station:
+    """A station of an HTTP meter: its meter, and what its readings said last.
+
+    ``last_at`` is the latest instant counted (its last reading, or the moment it
+    was taken as silent); ``watts`` is the power it last reported, None once it is
+    silent or before its first reading since Home Assistant started.
+    """
+
+    station_id: int
+    runtime: MeterRuntime
+    last_at: datetime | None = None
+    watts: float | None = None
+
+
+@dataclass
+class HttpMeter:
+    """The stations that have posted to an HTTP meter, by station id as text."""
+
+    stations: dict[str, Station]
+
+
+class HttpMeterCoordinator(UtilityCostCoordinator[HttpMeter]):
+    """The stations of an HTTP meter, each metered from the readings it POSTs.
+
+    A reading's power is held until the station's next reading (as for any power
+    sensor). A station that sends nothing for the reading timeout is silent: its
+    power is counted up to the timeout, then nothing more until it reports again.
+    """
+
+    def __init__(self, hass: HomeAssistant, entry: UtilityCostConfigEntry) -> None:
+        """Prepare the stations' tariff, limits and storage."""
+        super().__init__(
+            hass, LOGGER, config_entry=entry, name=f"{DOMAIN} http meter {entry.title}"
+        )
+        options = entry.options
+        self.tariff = TariffLink(hass, options[CONF_TARIFF])
+        self.currency: str = entry.data[CONF_CURRENCY]
+        self.max_watts = float(options.get(CONF_MAX_WATTS, DEFAULT_MAX_WATTS))
+        self.timeout = timedelta(
+            seconds=options.get(CONF_READING_TIMEOUT_S, DEFAULT_READING_TIMEOUT_S)
+        )
+        self.rules = SessionRules(
+            DEFAULT_ON_THRESHOLD_W, timedelta(seconds=DEFAULT_MIN_SESSION_S)
+        )
+        self.store = ThrottledStore(
+            hass, http_meter_store_key(entry.entry_id), self._to_store
+        )
+        self._unsubs: list[CALLBACK_TYPE] = []
+        self.data = HttpMeter({})
+
+    async def async_load(self) -> None:
+        """Continue every station known from earlier runs, with its totals."""
+        stored = await self.store.async_load() or {}
+        now = dt_util.utcnow()
+        for key, data in stored.get("stations", {}).items():
+            station = self._new_station(int(key), data["meter"])
+            last_at = data.get("last_at")
+            station.last_at = (
+                None if last_at is None else dt_util.parse_datetime(last_at)
+            )
+            station.runtime.meter.ledger.roll(now)
+            self.data.stations[key] = station
+        if self.tariff.entry is None:
+            async_create_tariff_missing_issue(self.hass, self.config_entry)
+        else:
+            async_delete_tariff_missing_issue(self.hass, self.config_entry.entry_id)
+
+    async def _async_update_data(self) -> HttpMeter:
+        # Readings come by webhook; there is nothing to fetch.
+        return self.data
+
+    def last_instant(self, station_id: int) -> datetime | None:
+        """Return the latest instant counted for a station (None if unknown)."""
+        station = self.data.stations.get(str(station_id))
+        return None if station is None else station.last_at
+
+    @callback
+    def async_reading(self, reading: StationReading) -> None:
+        """Count a checked reading; a new station appears with its first one."""
+        key = str(reading.station_id)
+        station = self.data.stations.get(key)
+        if station is None:
+            LOGGER.info("%s: new station %s", self.config_entry.title, key)
+            station = self._new_station(reading.station_id)
+            self.data.stations[key] = station
+        station.runtime.reading(reading.at, reading.watts)
+        station.last_at = reading.at
+        station.watts = reading.watts
+        self.store.schedule_save()
+        self.async_update_listeners()
+
+    def _new_station(
+        self, station_id: int, stored: dict[str, Any] | None = None
+    ) -> Station:
+        tz = dt_util.get_default_time_zone()
+        meter = (
+            Meter.from_dict(stored, SourceKind.POWER, tz, self.rules)
+            if stored is not None
+            else Meter(SourceKind.POWER, tz, self.rules)
+        )
+        # Silence is the timeout's business: a power is held up to it, however long.
+        meter.max_hold = max(meter.max_hold, self.timeout)
+        runtime = MeterRuntime(
+            self.hass,
+            meter,
+            self.tariff,
+            label=f"{self.config_entry.title} station {station_id}",
+            currency=self.currency,
+            event_data=partial(self._event_data, station_id),
+        )
+        return Station(station_id, runtime)
+
+    @callback
+    def async_forget_stations(self, identifiers: Iterable[str]) -> bool:
+        """Drop the stations of these device identifiers; return True if any."""
+        entry_id = self.config_entry.entry_id
+        wanted = set(identifiers)
+        gone = [
+            key
+            for key, station in self.data.stations.items()
+            if station_identifier(entry_id, station.station_id) in wanted
+        ]
+        for key in gone:
+            del self.data.stations[key]
+        if gone:
+            self.store.schedule_save()
+        return bool(gone)
+
+    @callback
+    def async_start(self) -> None:
+        """Look for silent stations regularly."""
+        self._unsubs.append(
+            async_track_time_interval(
+                self.hass, self._check_silence, STATION_CHECK_INTERVAL
+            )
+        )
+
+    @callback
+    def _check_silence(self, _now: datetime) -> None:
+        now = dt_util.utcnow()
+        changed = False
+        for station in self.data.stations.values():
+            if station.watts is None or station.last_at is None:
+                continue
+            silent_at = station.last_at + self.timeout
+            if now < silent_at:
+                continue
+            LOGGER.info(
+                "%s: no reading for %s; not counted until the next one",
+                station.runtime.label,
+                self.timeout,
+            )
+            station.runtime.reading(silent_at, None)
+            station.last_at = silent_at
+            station.watts = None
+            changed = True
+        if changed:
+            self.store.schedule_save()
+            self.async_update_listeners()
+
+    def _event_data(self, station_id: int) -> dict[str, Any]:
+        device = dr.async_get(self.hass).async_get_device(
+            {(DOMAIN, station_identifier(self.config_entry.entry_id, station_id))}
+        )
+        return {
+            "entry_id": self.config_entry.entry_id,
+            "device_id": device.id if device else None,
+            "name": f"{self.config_entry.title} station {station_id}",
+            "source": f"http:{station_id}",
+        }
+
+    def _to_store(self) -> dict[str, Any]:
+        return {
+            "stations": {
+                key: {
+                    "meter": station.runtime.meter.as_dict(),
+                    "last_at": None
+                    if station.last_at is None
+                    else station.last_at.isoformat(),
+                }
+                for key, station in self.data.stations.items()
+            }
+        }
+
+    async def async_shutdown(self) -> None:
+        """Stop looking for silent stations and write the meters."""
+        while self._unsubs:
+            self._unsubs.pop()()
+        await self.store.async_save()
+        await super().async_shutdown()
+
+
+def station_identifier(entry_id: str, station_id: int) -> str:
+    """Return the device identifier of a station (unique across HTTP meters)."""
+    return f"{entry_id}_station_{station_id}"
+
+
+def http_meter_store_key(entry_id: str) -> str:
+    """Return the storage key of an HTTP meter's stations."""
+    return f"{DOMAIN}.http_meter.{entry_id}"

@@ -5,28 +5,38 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
-from homeassistant.const import CONF_API_KEY, CONF_PASSWORD, CONF_TOKEN
+from homeassistant.const import (
+    CONF_API_KEY,
+    CONF_PASSWORD,
+    CONF_TOKEN,
+    CONF_WEBHOOK_ID,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_ACCESS_ID, CONF_ACCESS_SECRET
+from .const import CONF_ACCESS_ID, CONF_ACCESS_SECRET, CONF_ALLOW_REMOTE
 from .coordinator import (
     EsiosCoordinator,
+    HttpMeterCoordinator,
     TariffCoordinator,
     TuyaCoordinator,
     UtilityCostConfigEntry,
 )
 from .domain.prices import PriceSegment
 from .tariff import TariffLink
+from .webhook import webhook_url
 
-# Keys whose values never leave Home Assistant: credentials of every entry type.
+# Keys whose values never leave Home Assistant: credentials of every entry type
+# (a webhook id is one: whoever knows it can post readings).
 TO_REDACT = {
     CONF_ACCESS_ID,
     CONF_ACCESS_SECRET,
     CONF_API_KEY,
     CONF_PASSWORD,
     CONF_TOKEN,
+    CONF_WEBHOOK_ID,
 }
+REDACTED = "**REDACTED**"
 
 
 def _segment(segment: PriceSegment | None) -> dict[str, Any] | None:
@@ -80,6 +90,9 @@ async def async_get_config_entry_diagnostics(
         return diagnostics
     if isinstance(coordinator, TuyaCoordinator):
         diagnostics["tuya"] = _tuya(coordinator)
+        return diagnostics
+    if isinstance(coordinator, HttpMeterCoordinator):
+        diagnostics["http_meter"] = _http_meter(hass, coordinator)
         return diagnostics
     source = hass.states.get(coordinator.source)
     diagnostics["meter"] = {
@@ -145,5 +158,27 @@ def _tuya(coordinator: TuyaCoordinator) -> dict[str, Any]:
                 "meter": None if plug.runtime is None else plug.runtime.meter.as_dict(),
             }
             for device_id, plug in coordinator.data.plugs.items()
+        },
+    }
+
+
+def _http_meter(hass: HomeAssistant, meter: HttpMeterCoordinator) -> dict[str, Any]:
+    """Return the webhook (its id redacted) and every station's state."""
+    remote = bool(meter.config_entry.options.get(CONF_ALLOW_REMOTE, False))
+    return {
+        "webhook_url": webhook_url(hass, REDACTED, remote=remote),
+        "local_only": not remote,
+        "max_watts": meter.max_watts,
+        "reading_timeout_s": meter.timeout.total_seconds(),
+        "tariff": _tariff(meter.tariff),
+        "stations": {
+            key: {
+                "last_at": None
+                if station.last_at is None
+                else station.last_at.isoformat(),
+                "watts": station.watts,
+                "meter": station.runtime.meter.as_dict(),
+            }
+            for key, station in meter.data.stations.items()
         },
     }

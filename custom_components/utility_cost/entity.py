@@ -1,13 +1,13 @@
 """Base entity: device info and unique ids.
 
 An entity belongs to its config entry's own device (a tariff, a tracked sensor) or,
-for a hub such as a Tuya account, to one of the hub's devices (a plug); ``scope``
-then names that device in the unique id.
+for a hub such as a Tuya account or an HTTP meter, to one of the hub's devices (a
+plug, a station); ``scope`` then names that device in the unique id.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -19,10 +19,12 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import CONF_ENTRY_TYPE, DEVICE_MODELS, DOMAIN
 from .coordinator import (
+    Station,
     TariffCoordinator,
     TuyaCoordinator,
     TuyaPlug,
     UtilityCostCoordinator,
+    station_identifier,
 )
 
 
@@ -126,23 +128,48 @@ def plug_online(coordinator: TuyaCoordinator, device_id: str) -> bool:
 
 
 @callback
-def async_add_plug_entities(
-    coordinator: TuyaCoordinator,
+def async_add_device_entities[DeviceT](
+    coordinator: UtilityCostCoordinator[Any],
+    devices: Callable[[], Mapping[str, DeviceT]],
     async_add_entities: AddConfigEntryEntitiesCallback,
-    entities_of: Callable[[TuyaPlug], Iterable[Entity]],
+    entities_of: Callable[[DeviceT], Iterable[Entity]],
 ) -> None:
-    """Add each plug's entities now, and those of plugs that appear later."""
+    """Add the entities of a hub's devices now, and of those that appear later.
+
+    ``devices`` returns the hub's current devices by identifier (a Tuya account's
+    plugs, an HTTP meter's stations).
+    """
     added: set[str] = set()
 
     @callback
     def add_new() -> None:
-        # A plug that went and came back gets its entities again.
-        added.intersection_update(coordinator.data.plugs)
-        new = [p for i, p in coordinator.data.plugs.items() if i not in added]
-        added.update(plug.device.id for plug in new)
-        entities = [entity for plug in new for entity in entities_of(plug)]
+        current = devices()
+        # A device that went and came back gets its entities again.
+        added.intersection_update(current)
+        new = [key for key in current if key not in added]
+        added.update(new)
+        entities = [entity for key in new for entity in entities_of(current[key])]
         if entities:
             async_add_entities(entities)
 
     add_new()
     coordinator.config_entry.async_on_unload(coordinator.async_add_listener(add_new))
+
+
+def station_scope(station: Station) -> str:
+    """Return what names a station in its entities' unique ids."""
+    return f"station_{station.station_id}"
+
+
+def station_device_info(entry: ConfigEntry, station: Station) -> DeviceInfo:
+    """Return the device of an HTTP meter's station."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, station_identifier(entry.entry_id, station.station_id))},
+        translation_key="station",
+        translation_placeholders={
+            "meter": entry.title,
+            "station_id": str(station.station_id),
+        },
+        manufacturer="utility_cost",
+        model="HTTP meter station",
+    )

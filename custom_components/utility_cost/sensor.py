@@ -1,4 +1,4 @@
-"""Sensors: tariff prices; energy, cost and sessions of meters; Tuya measurements."""
+"""Sensors: tariff prices; energy, cost and sessions of meters; Tuya and station power."""
 
 from __future__ import annotations
 
@@ -31,6 +31,8 @@ from homeassistant.util import dt as dt_util
 from .const import DOMAIN
 from .coordinator import (
     EsiosCoordinator,
+    HttpMeterCoordinator,
+    Station,
     TariffCoordinator,
     TuyaCoordinator,
     TuyaPlug,
@@ -47,9 +49,11 @@ from .entity import (
     TariffEntity,
     TuyaPlugEntity,
     UtilityCostEntity,
-    async_add_plug_entities,
+    async_add_device_entities,
     plug_device_info,
     plug_online,
+    station_device_info,
+    station_scope,
     unique_id_for,
 )
 from .metering import MeterRuntime
@@ -337,6 +341,15 @@ PLUG_SENSORS: tuple[PlugSensorEntityDescription, ...] = (
 )
 
 
+STATION_POWER = SensorEntityDescription(
+    key="power",
+    device_class=SensorDeviceClass.POWER,
+    state_class=SensorStateClass.MEASUREMENT,
+    native_unit_of_measurement=UnitOfPower.WATT,
+    suggested_display_precision=1,
+)
+
+
 @dataclass(frozen=True, kw_only=True)
 class QuotaSensorEntityDescription(SensorEntityDescription):
     """A figure of a Tuya account's API quota, on the account's device."""
@@ -451,7 +464,30 @@ async def async_setup_entry(
             return sensors
 
         async_add_entities(QuotaSensor(tuya, d) for d in QUOTA_SENSORS)
-        async_add_plug_entities(tuya, async_add_entities, plug_sensors)
+        async_add_device_entities(
+            tuya, lambda: tuya.data.plugs, async_add_entities, plug_sensors
+        )
+    elif isinstance(coordinator, HttpMeterCoordinator):
+        meter = coordinator
+
+        def station_sensors(station: Station) -> list[SensorEntity]:
+            return [
+                StationPowerSensor(meter, station),
+                *(
+                    MeterSensor(
+                        meter,
+                        description,
+                        station.runtime,
+                        device=station_device_info(entry, station),
+                        scope=station_scope(station),
+                    )
+                    for description in METER_SENSORS
+                ),
+            ]
+
+        async_add_device_entities(
+            meter, lambda: meter.data.stations, async_add_entities, station_sensors
+        )
     else:
         async_add_entities(
             MeterSensor(coordinator, description, coordinator.runtime)
@@ -607,3 +643,31 @@ class QuotaSensor(UtilityCostEntity[TuyaCoordinator], SensorEntity):
         """Return the start of the quota period for counts of this period."""
         last_reset = self.entity_description.last_reset_fn
         return None if last_reset is None else last_reset(self.coordinator)
+
+
+class StationPowerSensor(UtilityCostEntity[HttpMeterCoordinator], SensorEntity):
+    """The power an HTTP meter's station last reported.
+
+    Unavailable until its first reading since Home Assistant started, and once it
+    has sent nothing for the reading timeout.
+    """
+
+    def __init__(self, coordinator: HttpMeterCoordinator, station: Station) -> None:
+        """Show ``station``'s power, on its device."""
+        super().__init__(
+            coordinator,
+            STATION_POWER,
+            device=station_device_info(coordinator.config_entry, station),
+            scope=station_scope(station),
+        )
+        self.station = station
+
+    @property
+    def available(self) -> bool:
+        """Return True while the station's last reading is current."""
+        return super().available and self.station.watts is not None
+
+    @property
+    def native_value(self) -> float | None:
+        """Return the last reported power."""
+        return self.station.watts

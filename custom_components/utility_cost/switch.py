@@ -14,7 +14,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import TuyaCoordinator, TuyaPlug, UtilityCostConfigEntry
 from .domain.plugs import switch_codes
-from .entity import TuyaPlugEntity, async_add_plug_entities
+from .entity import TuyaPlugEntity, async_add_device_entities
 
 # Commands go to the cloud one at a time.
 PARALLEL_UPDATES = 1
@@ -36,7 +36,9 @@ async def async_setup_entry(
             for number, code in enumerate(codes, start=1)
         ]
 
-    async_add_plug_entities(coordinator, async_add_entities, outlets)
+    async_add_device_entities(
+        coordinator, lambda: coordinator.data.plugs, async_add_entities, outlets
+    )
 
 
 class PlugSwitch(TuyaPlugEntity, SwitchEntity):

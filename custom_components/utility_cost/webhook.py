@@ -1,0 +1,85 @@
+"""The webhook an HTTP meter's stations POST their readings to.
+
+``POST /api/webhook/<id>`` with ``{"watts": 1234.5, "station_id": 3}`` (and an
+optional ``"timestamp"``). A good reading is counted and answered with 200 and what
+was taken; anything else is answered with 400 and ``{"error": "..."}`` and changes
+nothing. Home Assistant's webhook component answers other methods with 405 and,
+unless the user allowed remote access, ignores requests from outside the local
+network.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from aiohttp import web
+from homeassistant.components import webhook
+from homeassistant.const import CONF_WEBHOOK_ID
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.network import NoURLAvailableError
+from homeassistant.util import dt as dt_util
+from homeassistant.util.json import json_loads
+
+from .const import CONF_ALLOW_REMOTE, DOMAIN, LOGGER
+from .coordinator import HttpMeterCoordinator, UtilityCostConfigEntry
+from .domain.readings import InvalidReadingError, parse_reading
+
+
+@callback
+def async_register_webhook(
+    hass: HomeAssistant, entry: UtilityCostConfigEntry, meter: HttpMeterCoordinator
+) -> None:
+    """Take readings at the entry's webhook until the entry unloads."""
+    webhook_id: str = entry.data[CONF_WEBHOOK_ID]
+
+    async def handle(
+        hass: HomeAssistant, webhook_id: str, request: web.Request
+    ) -> web.Response:
+        try:
+            body = json_loads(await request.read())
+        except ValueError:
+            return _refuse(meter, "the body is not JSON")
+        try:
+            reading = parse_reading(
+                body,
+                dt_util.utcnow(),
+                max_watts=meter.max_watts,
+                last_at=meter.last_instant,
+            )
+        except InvalidReadingError as err:
+            return _refuse(meter, str(err))
+        meter.async_reading(reading)
+        return web.json_response(
+            {
+                "station_id": reading.station_id,
+                "watts": reading.watts,
+                "timestamp": reading.at.isoformat(),
+            }
+        )
+
+    webhook.async_register(
+        hass,
+        DOMAIN,
+        entry.title,
+        webhook_id,
+        handle,
+        local_only=not entry.options.get(CONF_ALLOW_REMOTE, False),
+        allowed_methods=["POST"],
+    )
+    entry.async_on_unload(lambda: webhook.async_unregister(hass, webhook_id))
+
+
+def _refuse(meter: HttpMeterCoordinator, error: str) -> web.Response:
+    # Debug only: a misconfigured device would otherwise flood the log.
+    LOGGER.debug("%s: reading refused: %s", meter.config_entry.title, error)
+    return web.json_response({"error": error}, status=HTTPStatus.BAD_REQUEST)
+
+
+def webhook_url(hass: HomeAssistant, webhook_id: str, *, remote: bool) -> str:
+    """Return where stations POST to: Home Assistant's URL, or the path alone."""
+    try:
+        return webhook.async_generate_url(
+            hass, webhook_id, allow_external=remote, prefer_external=remote
+        )
+    except NoURLAvailableError:
+        return webhook.async_generate_path(webhook_id)
