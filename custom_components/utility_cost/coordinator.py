@@ -1062,6 +1062,7 @@ class HttpMeterCoordinator(UtilityCostCoordinator[HttpMeter]):
             hass, http_meter_store_key(entry.entry_id), self._to_store
         )
         self._unsubs: list[CALLBACK_TYPE] = []
+        self._station_listeners: dict[str, list[CALLBACK_TYPE]] = {}
         self.data = HttpMeter({})
 
     async def async_load(self) -> None:
@@ -1095,6 +1096,7 @@ class HttpMeterCoordinator(UtilityCostCoordinator[HttpMeter]):
         """Count a checked reading; a new station appears with its first one."""
         key = str(reading.station_id)
         station = self.data.stations.get(key)
+        new = station is None
         if station is None:
             LOGGER.info("%s: new station %s", self.config_entry.title, key)
             station = self._new_station(reading.station_id)
@@ -1103,7 +1105,21 @@ class HttpMeterCoordinator(UtilityCostCoordinator[HttpMeter]):
         station.last_at = reading.at
         station.watts = reading.watts
         self.store.schedule_save()
-        self.async_update_listeners()
+        if new:
+            self.async_update_listeners()  # its entities are added
+        else:
+            # Only this station's entities: a reading changes nothing else.
+            for update in list(self._station_listeners.get(key, ())):
+                update()
+
+    @callback
+    def async_add_station_listener(
+        self, key: str, update: CALLBACK_TYPE
+    ) -> CALLBACK_TYPE:
+        """Call ``update`` at each reading of station ``key``; return the undo."""
+        listeners = self._station_listeners.setdefault(key, [])
+        listeners.append(update)
+        return lambda: listeners.remove(update)
 
     def _new_station(
         self, station_id: int, stored: dict[str, Any] | None = None

@@ -19,6 +19,7 @@ from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .const import CONF_ENTRY_TYPE, DEVICE_MODELS, DOMAIN
 from .coordinator import (
+    HttpMeterCoordinator,
     Station,
     TariffCoordinator,
     TuyaCoordinator,
@@ -154,6 +155,28 @@ def async_add_device_entities[DeviceT](
 
     add_new()
     coordinator.config_entry.async_on_unload(coordinator.async_add_listener(add_new))
+
+
+class StationReadingsMixin(CoordinatorEntity[Any]):
+    """An entity of a station, updated at each of the station's readings.
+
+    The HTTP meter tells only the station's own entities about a reading (not every
+    entity of every station, as a coordinator update would).
+    """
+
+    _station_follow: tuple[HttpMeterCoordinator, str]
+
+    def follow_station(self, meter: HttpMeterCoordinator, station: Station) -> None:
+        """Say which station's readings update this entity."""
+        self._station_follow = (meter, str(station.station_id))
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the station's readings as well as the coordinator."""
+        await super().async_added_to_hass()
+        meter, key = self._station_follow
+        self.async_on_remove(
+            meter.async_add_station_listener(key, self._handle_coordinator_update)
+        )
 
 
 def station_scope(station: Station) -> str:

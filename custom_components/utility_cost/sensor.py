@@ -46,6 +46,7 @@ from .domain.plugs import CURRENT, POWER, VOLTAGE, PlugReading
 from .domain.quota import QuotaSource, QuotaStatus
 from .domain.windows import PriceStats
 from .entity import (
+    StationReadingsMixin,
     TariffEntity,
     TuyaPlugEntity,
     UtilityCostEntity,
@@ -474,13 +475,7 @@ async def async_setup_entry(
             return [
                 StationPowerSensor(meter, station),
                 *(
-                    MeterSensor(
-                        meter,
-                        description,
-                        station.runtime,
-                        device=station_device_info(entry, station),
-                        scope=station_scope(station),
-                    )
+                    StationMeterSensor(meter, description, station)
                     for description in METER_SENSORS
                 ),
             ]
@@ -645,7 +640,29 @@ class QuotaSensor(UtilityCostEntity[TuyaCoordinator], SensorEntity):
         return None if last_reset is None else last_reset(self.coordinator)
 
 
-class StationPowerSensor(UtilityCostEntity[HttpMeterCoordinator], SensorEntity):
+class StationMeterSensor(StationReadingsMixin, MeterSensor):
+    """Energy, cost or a session figure of an HTTP meter's station."""
+
+    def __init__(
+        self,
+        coordinator: HttpMeterCoordinator,
+        description: MeterSensorEntityDescription,
+        station: Station,
+    ) -> None:
+        """Read the station's meter, on the station's device."""
+        super().__init__(
+            coordinator,
+            description,
+            station.runtime,
+            device=station_device_info(coordinator.config_entry, station),
+            scope=station_scope(station),
+        )
+        self.follow_station(coordinator, station)
+
+
+class StationPowerSensor(
+    StationReadingsMixin, UtilityCostEntity[HttpMeterCoordinator], SensorEntity
+):
     """The power an HTTP meter's station last reported.
 
     Unavailable until its first reading since Home Assistant started, and once it
@@ -661,6 +678,7 @@ class StationPowerSensor(UtilityCostEntity[HttpMeterCoordinator], SensorEntity):
             scope=station_scope(station),
         )
         self.station = station
+        self.follow_station(coordinator, station)
 
     @property
     def available(self) -> bool:
