@@ -1,0 +1,189 @@
+"""The Home Assistant half of benchmarks/webhook_ingest.py (run by it under pytest).
+
+Posts the same readings, over loopback TCP with aiohttp's client, to:
+
+* an HTTP meter of this integration, through Home Assistant's HTTP server and
+  webhook component (JSON parsed, checked, counted, priced, entities updated);
+* a plain aiohttp application whose handler only parses the JSON and answers (the
+  floor: what any HTTP endpoint costs).
+
+Each is measured for sequential posts (one device after another) and for a flood
+(``CONCURRENCY`` posts in flight at once), with 1 and with 50 stations.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Generator
+from datetime import timedelta
+import json
+import os
+from pathlib import Path
+import time
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.util.json import json_loads
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+
+import custom_components.utility_cost  # noqa: F401 - puts this repository's integration first
+
+WEBHOOK_ID = "bench-webhook"
+CONCURRENCY = 10
+RESULTS: dict[str, Any] = {}
+
+
+@pytest.fixture(autouse=True)
+def integrations(enable_custom_integrations: None, socket_enabled: None) -> None:
+    """Allow this repository's integration and loopback sockets."""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def write_results() -> Generator[None]:
+    """Write what was measured, for webhook_ingest.py."""
+    yield
+    Path(os.environ.get("BENCH_RESULTS", "results.json")).write_text(
+        json.dumps(RESULTS)
+    )
+
+
+def wall_clock() -> float:
+    """Return a monotonic wall clock in seconds that freezegun does not freeze."""
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
+
+
+def readings() -> int:
+    """Return how many readings to post per measurement."""
+    return int(os.environ.get("BENCH_READINGS", "2000"))
+
+
+def bodies(count: int, stations: int) -> list[bytes]:
+    """Return ``count`` readings spread round-robin over ``stations``."""
+    return [
+        json.dumps(
+            {"watts": round(100 + (i * 37) % 2900, 1), "station_id": 1 + i % stations}
+        ).encode()
+        for i in range(count)
+    ]
+
+
+async def post_all(
+    client: TestClient,
+    url: str,
+    payloads: list[bytes],
+    concurrency: int,
+    on_batch: Any = None,
+) -> float:
+    """Post every payload, ``concurrency`` at a time; return the seconds spent."""
+    headers = {"Content-Type": "application/json"}
+
+    async def post(payload: bytes) -> None:
+        async with client.post(url, data=payload, headers=headers) as response:
+            assert response.status == 200, await response.text()
+            await response.read()
+
+    begin = wall_clock()
+    for start in range(0, len(payloads), concurrency):
+        await asyncio.gather(*(post(p) for p in payloads[start : start + concurrency]))
+        if on_batch is not None:
+            on_batch()
+    return wall_clock() - begin
+
+
+async def test_floor(aiohttp_client: Any) -> None:
+    """A plain aiohttp handler that only parses the JSON."""
+
+    async def handler(request: web.Request) -> web.Response:
+        body = json_loads(await request.read())
+        return web.json_response({"station_id": body["station_id"]})
+
+    app = web.Application()
+    app.router.add_post("/reading", handler)
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        for stations in (1, 50):
+            payloads = bodies(readings(), stations)
+            for mode, concurrency in (("sequential", 1), ("flood", CONCURRENCY)):
+                await post_all(client, "/reading", payloads[:50], concurrency)  # warm
+                spent = await post_all(client, "/reading", payloads, concurrency)
+                RESULTS[f"floor {stations} {mode}"] = {
+                    "seconds": spent,
+                    "readings": len(payloads),
+                }
+    finally:
+        await client.close()
+
+
+async def test_http_meter(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """An HTTP meter of this integration, through Home Assistant's HTTP stack."""
+    await hass.config.async_set_time_zone("Europe/Madrid")
+    hass.config.currency = "EUR"
+    tariff = MockConfigEntry(
+        domain="utility_cost",
+        title="Bench tariff",
+        entry_id="bench_tariff",
+        data={"entry_type": "fixed_tariff", "currency": "EUR"},
+        options={"price": 0.25, "bands": []},
+    )
+    tariff.add_to_hass(hass)
+    # The integration depends on the webhook component, which brings the HTTP server.
+    assert await hass.config_entries.async_setup(tariff.entry_id)
+    await hass.async_block_till_done()
+    client = await hass_client_no_auth()
+    url = f"/api/webhook/{WEBHOOK_ID}"
+    for stations in (1, 50):
+        meter = MockConfigEntry(
+            domain="utility_cost",
+            title=f"Bench {stations}",
+            entry_id=f"bench_meter_{stations}",
+            data={
+                "entry_type": "http_meter",
+                "webhook_id": WEBHOOK_ID,
+                "currency": "EUR",
+            },
+            options={
+                "tariff": "bench_tariff",
+                "max_watts": 50_000,
+                "reading_timeout_s": 3600,
+                "allow_remote": False,
+            },
+        )
+        meter.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(meter.entry_id)
+        await hass.async_block_till_done()
+        payloads = bodies(readings(), stations)
+        # Every station exists before measuring: a new station's entities are a
+        # one-off cost.
+        await post_all(client, url, payloads[: max(stations, 50)], 1)
+        await hass.async_block_till_done()
+
+        def tick() -> None:
+            freezer.tick(timedelta(seconds=1))
+
+        for mode, concurrency in (("sequential", 1), ("flood", CONCURRENCY)):
+            spent = await post_all(client, url, payloads, concurrency, tick)
+            begin = wall_clock()
+            await hass.async_block_till_done()
+            spent += wall_clock() - begin
+            RESULTS[f"utility_cost {stations} {mode}"] = {
+                "seconds": spent,
+                "readings": len(payloads),
+                "stations": len(meter.runtime_data.data.stations),
+                "energy_kwh": sum(
+                    s.runtime.meter.ledger.lifetime.energy_kwh
+                    for s in meter.runtime_data.data.stations.values()
+                ),
+            }
+        assert await hass.config_entries.async_unload(meter.entry_id)
+        await hass.config_entries.async_remove(meter.entry_id)
+        await hass.async_block_till_done()

@@ -1,0 +1,92 @@
+"""Readings per second that an HTTP meter accepts, end to end.
+
+Runs ``benchmarks/ha_webhook.py`` under Home Assistant's test harness (a real Home
+Assistant HTTP server on loopback) and prints, for 1 and 50 stations, sequential
+posts and a flood of concurrent ones:
+
+* this integration's HTTP meter: Home Assistant's HTTP server and webhook component,
+  the reading checked (domain/readings.py), counted, priced and its entities updated;
+* the floor: the same readings posted to a plain aiohttp handler that only parses
+  the JSON.
+
+Run: ``.venv/bin/python benchmarks/webhook_ingest.py [--readings N]`` (default 2,000
+per measurement, about a minute).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+import subprocess
+import sys
+import tempfile
+
+
+def measure(readings: int) -> dict[str, dict[str, float]]:
+    """Run the Home Assistant half under pytest; return what it measured."""
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as folder:
+        results_file = Path(folder) / "results.json"
+        env = {
+            **os.environ,
+            "BENCH_READINGS": str(readings),
+            "BENCH_RESULTS": str(results_file),
+        }
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                str(root / "benchmarks" / "ha_webhook.py"),
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--no-cov",
+                "-o",
+                "addopts=",
+            ],
+            cwd=root,
+            env=env,
+            check=True,
+        )
+        results: dict[str, dict[str, float]] = json.loads(results_file.read_text())
+        return results
+
+
+def table(results: dict[str, dict[str, float]], readings: int) -> list[str]:
+    """Return the comparison as a Markdown table."""
+    lines = [
+        f"{readings:,} readings per measurement, over loopback TCP",
+        "",
+        "| stations | posting | endpoint | readings/s | µs per reading | vs floor |",
+        "|---:|---|---|---:|---:|---:|",
+    ]
+    for stations in (1, 50):
+        for mode in ("sequential", "flood"):
+            floor = results[f"floor {stations} {mode}"]
+            ours = results[f"utility_cost {stations} {mode}"]
+            floor_rate = floor["readings"] / floor["seconds"]
+            for name, row in (
+                ("plain aiohttp (JSON only)", floor),
+                ("HTTP meter", ours),
+            ):
+                rate = row["readings"] / row["seconds"]
+                lines.append(
+                    f"| {stations} | {mode} | {name} | {rate:,.0f} | "
+                    f"{1e6 / rate:,.0f} | {rate / floor_rate:.2f}x |"
+                )
+    return lines
+
+
+def main() -> None:
+    """Measure and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--readings", type=int, default=2000)
+    args = parser.parse_args()
+    print("\n".join(table(measure(args.readings), args.readings)))
+
+
+if __name__ == "__main__":
+    main()
