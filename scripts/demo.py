@@ -12,7 +12,9 @@ options flows over Home Assistant's REST API, exactly as a user would in the UI:
   fridge priced hour by hour with the PVPC, the others with the fixed tariff);
 * a Tuya cloud account on the fake Tuya cloud that scripts/develop starts
   (tests/fakes/tuya_cloud.py): a washing machine, a heater, a desk strip and a
-  porch light switch.
+  porch light switch;
+* an HTTP meter "House meter", whose webhook URL it writes to ``--url-file`` for
+  the simulated stations of scripts/http_station.py.
 
 Run again, it only logs in and adds what is missing.
 """
@@ -57,6 +59,7 @@ NIGHT_BAND = {
 # Onboarding adds these; they need the internet, which the demo does not assume.
 ONLINE_ONLY = ("met", "radio_browser", "google_translate")
 PVPC_TITLE = "PVPC Península"
+HTTP_METER_TITLE = "House meter"
 # name: (source, priced by the PVPC rather than the fixed tariff)
 APPLIANCES = {
     "Kettle": ("sensor.kettle_power", False),
@@ -237,7 +240,31 @@ class HomeAssistantApi:
                 return
 
 
-def create_demo(api: HomeAssistantApi, tuya_url: str, esios_url: str) -> None:
+def http_meter_url(api: HomeAssistantApi, entries: dict[str, dict[str, Any]]) -> str:
+    """Add the demo's HTTP meter if missing; return its webhook URL.
+
+    The URL is what the flow's last step shows, and what the meter's options show
+    afterwards (the options flow is opened to read it, then closed).
+    """
+    entry = entries.get(HTTP_METER_TITLE)
+    if entry is None:
+        created = api.flow(
+            "flow",
+            DOMAIN,
+            {"next_step_id": "http_meter"},
+            {"name": HTTP_METER_TITLE, "tariff": entries[TARIFF["name"]]["entry_id"]},
+        )
+        print(f"demo: added the HTTP meter {HTTP_METER_TITLE!r}")
+        return str(created["description_placeholders"]["url"])
+    base = "/api/config/config_entries/options/flow"
+    form = api.request("POST", base, {"handler": entry["entry_id"]})
+    api.request("DELETE", f"{base}/{form['flow_id']}")
+    return str(form["description_placeholders"]["url"])
+
+
+def create_demo(
+    api: HomeAssistantApi, tuya_url: str, esios_url: str, url_file: Path | None
+) -> None:
     """Add the demo tariffs and appliances that do not exist yet."""
     entries = {entry["title"]: entry for entry in api.entries()}
     tariff = entries.get(TARIFF["name"])
@@ -291,6 +318,13 @@ def create_demo(api: HomeAssistantApi, tuya_url: str, esios_url: str) -> None:
             advanced=True,
         )
         print(f"demo: added the Tuya cloud account of the fake cloud at {tuya_url}")
+    entries = {entry["title"]: entry for entry in api.entries()}
+    url = http_meter_url(api, entries)
+    if url_file is not None:
+        # The stations run on this machine: the webhook is local-only, and the
+        # address Home Assistant shows may be one it does not count as local.
+        path = urllib.parse.urlparse(url).path
+        url_file.write_text(f"{api.url}{path}\n")
 
 
 def main() -> None:
@@ -300,16 +334,19 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=300)
     parser.add_argument("--tuya-url", default="http://127.0.0.1:8766")
     parser.add_argument("--esios-url", default="http://127.0.0.1:8767")
+    parser.add_argument(
+        "--url-file", type=Path, help="where to write the HTTP meter's webhook URL"
+    )
     args = parser.parse_args()
     api = HomeAssistantApi(args.url)
     api.wait_until_up(args.timeout)
     api.onboard()
-    create_demo(api, args.tuya_url, args.esios_url)
+    create_demo(api, args.tuya_url, args.esios_url, args.url_file)
     print(
         f"demo: ready at {api.url} - log in as {USERNAME!r} with password {PASSWORD!r}."
-        " Open the Kettle, Fridge, TV and Tuya plug devices (Settings > Devices &"
-        " services > Utility Cost) to watch their costs rise, and PVPC Península"
-        " for hourly prices and the cheap-time entities."
+        " Open the Kettle, Fridge, TV, Tuya plug and House meter station devices"
+        " (Settings > Devices & services > Utility Cost) to watch their costs rise,"
+        " and PVPC Península for hourly prices and the cheap-time entities."
     )
 
 
