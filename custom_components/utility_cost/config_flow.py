@@ -234,6 +234,16 @@ def _check_prices(user_input: dict[str, Any], errors: dict[str, str]) -> dict[st
     return options
 
 
+def _chosen_tariff(
+    hass: HomeAssistant, user_input: dict[str, Any], errors: dict[str, str]
+) -> ConfigEntry | None:
+    """Return the tariff entry picked in the form, or say it is gone (deleted)."""
+    tariff = hass.config_entries.async_get_entry(user_input.get(CONF_TARIFF, ""))
+    if tariff is None:
+        errors[CONF_TARIFF] = "tariff_missing"
+    return tariff
+
+
 def _check_source(
     hass: HomeAssistant, entity_id: str
 ) -> tuple[SourceKind | None, str | None]:
@@ -463,11 +473,7 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
             kind, error = _check_source(self.hass, source)
             if error is not None:
                 errors[CONF_SOURCE] = error
-            tariff = self.hass.config_entries.async_get_entry(
-                user_input.get(CONF_TARIFF, "")
-            )
-            if tariff is None:
-                errors[CONF_TARIFF] = "tariff_missing"
+            tariff = _chosen_tariff(self.hass, user_input, errors)
             if kind is not None and tariff is not None:
                 await self.async_set_unique_id(_source_unique_id(self.hass, source))
                 self._abort_if_unique_id_configured()
@@ -553,11 +559,7 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
             name = str(user_input[CONF_NAME]).strip()
             if not name:
                 errors[CONF_NAME] = "name_required"
-            tariff = self.hass.config_entries.async_get_entry(
-                user_input.get(CONF_TARIFF, "")
-            )
-            if tariff is None:
-                errors[CONF_TARIFF] = "tariff_missing"
+            tariff = _chosen_tariff(self.hass, user_input, errors)
             if tariff is not None and not errors:
                 await self.async_set_unique_id(
                     f"{EntryType.HTTP_METER}_{name.casefold()}"
@@ -608,17 +610,13 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
             access_id = str(user_input[CONF_ACCESS_ID]).strip()
             await self.async_set_unique_id(access_id)
             self._abort_if_unique_id_configured()
-            tariff = self.hass.config_entries.async_get_entry(
-                user_input.get(CONF_TARIFF, "")
-            )
+            tariff = _chosen_tariff(self.hass, user_input, errors)
             data = {
                 CONF_ENTRY_TYPE: EntryType.TUYA_ACCOUNT,
                 CONF_ACCESS_ID: access_id,
                 CONF_ACCESS_SECRET: user_input[CONF_ACCESS_SECRET],
                 **_tuya_location(user_input, errors),
             }
-            if tariff is None:
-                errors[CONF_TARIFF] = "tariff_missing"
             if not errors:
                 errors = await _check_tuya(self.hass, data)
             if tariff is not None and not errors:
@@ -974,11 +972,7 @@ class TrackedSensorOptionsFlow(OptionsFlowWithReload):
             return self.async_abort(reason="no_tariffs")
         errors: dict[str, str] = {}
         if user_input is not None:
-            tariff = self.hass.config_entries.async_get_entry(
-                user_input.get(CONF_TARIFF, "")
-            )
-            if tariff is None:
-                errors[CONF_TARIFF] = "tariff_missing"
+            _chosen_tariff(self.hass, user_input, errors)
             threshold = _number_in(
                 user_input.get(CONF_ON_THRESHOLD_W), 0, MAX_ON_THRESHOLD_W
             )
@@ -1038,11 +1032,7 @@ class HttpMeterOptionsFlow(OptionsFlowWithReload):
             return self.async_abort(reason="no_tariffs")
         errors: dict[str, str] = {}
         if user_input is not None:
-            if (
-                self.hass.config_entries.async_get_entry(user_input[CONF_TARIFF])
-                is None
-            ):
-                errors[CONF_TARIFF] = "tariff_missing"
+            _chosen_tariff(self.hass, user_input, errors)
             max_watts = _number_in(
                 user_input.get(CONF_MAX_WATTS), 0, MAX_MAX_WATTS, above_minimum=True
             )
@@ -1112,11 +1102,7 @@ class TuyaOptionsFlow(OptionsFlowWithReload):
             return self.async_abort(reason="no_tariffs")
         errors: dict[str, str] = {}
         if user_input is not None:
-            if (
-                self.hass.config_entries.async_get_entry(user_input[CONF_TARIFF])
-                is None
-            ):
-                errors[CONF_TARIFF] = "tariff_missing"
+            _chosen_tariff(self.hass, user_input, errors)
             cap = _number_in(
                 user_input.get(CONF_MONTHLY_CAP), MIN_MONTHLY_CAP, MAX_MONTHLY_CAP
             )
