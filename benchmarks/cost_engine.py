@@ -19,17 +19,14 @@ from __future__ import annotations
 
 import argparse
 from datetime import timedelta
-import json
-import os
 from pathlib import Path
-import subprocess
 import sys
-import tempfile
 import time
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.ha_run import run_ha_half
 from benchmarks.profiles import START, hourly_price, power_trace
 from custom_components.utility_cost.domain.meter import Meter
 from custom_components.utility_cost.domain.prices import (
@@ -119,32 +116,7 @@ def domain_table(readings: int) -> list[str]:
 
 def home_assistant_table(readings: int) -> list[str]:
     """Table 2: run the Home Assistant half under the test harness, read its results."""
-    with tempfile.TemporaryDirectory() as folder:
-        results_file = Path(folder) / "results.json"
-        env = {
-            **os.environ,
-            "BENCH_READINGS": str(readings),
-            "BENCH_RESULTS": str(results_file),
-        }
-        root = Path(__file__).resolve().parent.parent
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                str(root / "benchmarks" / "ha_state_changes.py"),
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "--no-cov",
-                "-o",
-                "addopts=",
-            ],
-            cwd=root,
-            env=env,
-            check=True,
-        )
-        results = json.loads(results_file.read_text())
+    results = run_ha_half("ha_state_changes.py", {"BENCH_READINGS": str(readings)})
     ours, core = results["utility_cost"], results["core"]
     per_ours = ours["seconds"] / ours["state_changes"] * 1e6
     per_core = core["seconds"] / core["state_changes"] * 1e6

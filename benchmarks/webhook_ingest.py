@@ -16,43 +16,17 @@ per measurement, about a minute).
 from __future__ import annotations
 
 import argparse
-import json
-import os
 from pathlib import Path
-import subprocess
 import sys
-import tempfile
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.ha_run import run_ha_half
 
 
 def measure(readings: int) -> dict[str, dict[str, float]]:
     """Run the Home Assistant half under pytest; return what it measured."""
-    root = Path(__file__).resolve().parent.parent
-    with tempfile.TemporaryDirectory() as folder:
-        results_file = Path(folder) / "results.json"
-        env = {
-            **os.environ,
-            "BENCH_READINGS": str(readings),
-            "BENCH_RESULTS": str(results_file),
-        }
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                str(root / "benchmarks" / "ha_webhook.py"),
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "--no-cov",
-                "-o",
-                "addopts=",
-            ],
-            cwd=root,
-            env=env,
-            check=True,
-        )
-        results: dict[str, dict[str, float]] = json.loads(results_file.read_text())
-        return results
+    return run_ha_half("ha_webhook.py", {"BENCH_READINGS": str(readings)})
 
 
 def table(results: dict[str, dict[str, float]], readings: int) -> list[str]:

@@ -1,0 +1,44 @@
+"""Run the Home Assistant half of a benchmark under the test harness.
+
+Benchmarks that measure inside Home Assistant put that half in a pytest module (it
+needs the harness's ``hass`` and its frozen clock); the half writes what it
+measured to the JSON file named by ``BENCH_RESULTS``, which this returns.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+import subprocess
+import sys
+import tempfile
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_ha_half(module: str, settings: dict[str, str]) -> dict[str, Any]:
+    """Run ``benchmarks/<module>`` with ``settings`` in its environment."""
+    with tempfile.TemporaryDirectory() as folder:
+        results_file = Path(folder) / "results.json"
+        env = {**os.environ, **settings, "BENCH_RESULTS": str(results_file)}
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                str(ROOT / "benchmarks" / module),
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "--no-cov",
+                "-o",
+                "addopts=",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        results: dict[str, Any] = json.loads(results_file.read_text())
+        return results
