@@ -1,0 +1,308 @@
+"""Octopus Energy (UK): tariff codes, agreements, rates, Economy 7, gas, bills.
+
+Pure rules of the Octopus REST API's data, with the instants passed in:
+
+* :func:`parse_tariff_code` - ``E-1R-AGILE-24-10-01-C`` is the product
+  ``AGILE-24-10-01`` in region ``C``, one register (``2R``: day/night, Economy 7);
+  some codes come without the ``E-1R-`` prefix;
+* :func:`agreements_in_force` - which agreement (tariff) applies to each part of a
+  time range; an agreement can change in the middle of a day;
+* :func:`rate_intervals` - rate rows (pence, newest first, open-ended for fixed
+  tariffs) as :class:`~.prices.PriceInterval` in pounds, with or without VAT, for
+  one payment method;
+* :func:`economy7_intervals` - day and night rates laid over the night window;
+* :func:`gas_kwh` - an SMETS2 meter's m³ as kWh;
+* :func:`bill_cost` - a half-hour's cost rounded the way bills round it;
+* :func:`hourly_totals` - half-hourly consumption priced and summed per hour, the
+  shape of Home Assistant's long-term statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from itertools import pairwise
+import re
+from typing import Final
+
+from .prices import IntervalSchedule, PriceInterval
+
+# m³ to kWh: volume correction factor and the conversion of MJ to kWh.
+GAS_VOLUME_CORRECTION: Final = 1.02264
+MJ_PER_KWH: Final = 3.6
+DEFAULT_CALORIFIC_VALUE: Final = 38.8  # MJ/m³
+PENCE_PER_POUND: Final = 100
+
+_TARIFF_CODE = re.compile(
+    r"^(?:(?P<fuel>[EG])-(?P<registers>[12])R-|(?![EG]-[0-9]+R-))"
+    r"(?P<product>[A-Z0-9]+(?:-[A-Z0-9]+)*)"
+    r"-(?P<region>[A-P])$"
+)
+_ACCOUNT_NUMBER = re.compile(r"^A-[0-9A-F]{8}$")
+
+
+class OctopusDataError(ValueError):
+    """Data that does not follow the API's documented shapes."""
+
+
+@dataclass(frozen=True, slots=True)
+class TariffCode:
+    """A tariff code taken apart."""
+
+    code: str
+    fuel: str  # "E" electricity, "G" gas
+    registers: int  # 2 for day/night (Economy 7)
+    product: str
+    region: str
+
+    @property
+    def is_economy7(self) -> bool:
+        """Return True for a two-register (day/night) electricity tariff."""
+        return self.fuel == "E" and self.registers == 2
+
+
+def parse_tariff_code(code: str) -> TariffCode:
+    """Return the parts of ``code``; raise OctopusDataError if it is not one."""
+    match = _TARIFF_CODE.match(code.strip().upper())
+    if match is None:
+        raise OctopusDataError(f"not a tariff code: {code!r}")
+    return TariffCode(
+        code=code,
+        fuel=match["fuel"] or "E",
+        registers=int(match["registers"] or 1),
+        product=match["product"],
+        region=match["region"],
+    )
+
+
+def normalise_account_number(text: str) -> str | None:
+    """Return ``A-XXXXXXXX`` (8 hex digits, upper case), or None if it is not one."""
+    number = text.strip().upper()
+    return number if _ACCOUNT_NUMBER.match(number) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """A tariff in force from ``valid_from`` until ``valid_to`` (None: open-ended)."""
+
+    tariff_code: str
+    valid_from: datetime
+    valid_to: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementSpan:
+    """The part [start, end) of a range covered by one agreement."""
+
+    start: datetime
+    end: datetime
+    tariff: TariffCode
+
+
+def agreements_in_force(
+    agreements: Iterable[Agreement], start: datetime, end: datetime
+) -> list[AgreementSpan]:
+    """Return the agreements that cover [start, end), in time order, cut to it.
+
+    Time covered by no agreement is left out: there is no tariff to price it.
+    """
+    spans: list[AgreementSpan] = []
+    for agreement in sorted(agreements, key=lambda a: a.valid_from):
+        span_start = max(start, agreement.valid_from)
+        span_end = end if agreement.valid_to is None else min(end, agreement.valid_to)
+        if span_start < span_end:
+            spans.append(
+                AgreementSpan(
+                    span_start, span_end, parse_tariff_code(agreement.tariff_code)
+                )
+            )
+    for previous, following in pairwise(spans):
+        if following.start < previous.end:
+            raise OctopusDataError(
+                f"agreements {previous.tariff.code} and {following.tariff.code} overlap"
+            )
+    return spans
+
+
+@dataclass(frozen=True, slots=True)
+class RateRow:
+    """A row of a rates endpoint, in pence (per kWh, or per day for standing)."""
+
+    value_exc_vat: float
+    value_inc_vat: float
+    valid_from: datetime
+    valid_to: datetime | None
+    payment_method: str | None = None
+
+
+def rate_intervals(
+    rows: Iterable[RateRow],
+    *,
+    include_vat: bool,
+    payment_method: str | None,
+    until: datetime,
+    label: str | None = None,
+) -> list[PriceInterval]:
+    """Return the rates as intervals in pounds, open-ended ones cut at ``until``.
+
+    Rows for another payment method are skipped (rows without one apply to all). A
+    row that overlaps a newer one (rows come newest first) gives way to it.
+    """
+    intervals: list[PriceInterval] = []
+    for row in sorted(rows, key=lambda r: r.valid_from, reverse=True):
+        if (
+            payment_method is not None
+            and row.payment_method is not None
+            and row.payment_method != payment_method
+        ):
+            continue
+        end = until if row.valid_to is None else min(row.valid_to, until)
+        if intervals:
+            end = min(end, intervals[-1].start)
+        if row.valid_from >= end:
+            continue
+        pence = row.value_inc_vat if include_vat else row.value_exc_vat
+        intervals.append(
+            PriceInterval(row.valid_from, end, pence / PENCE_PER_POUND, label)
+        )
+    intervals.reverse()
+    return intervals
+
+
+@dataclass(frozen=True, slots=True)
+class NightWindow:
+    """The Economy 7 night: ``start`` to ``end`` in ``tz`` (past midnight allowed)."""
+
+    start: time
+    end: time
+    tz: tzinfo
+
+
+def night_ranges(
+    window: NightWindow, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """Return the night periods that meet [start, end), cut to it (UTC instants)."""
+    ranges: list[tuple[datetime, datetime]] = []
+    day: date = start.astimezone(window.tz).date() - timedelta(days=1)
+    last: date = end.astimezone(window.tz).date()
+    while day <= last:
+        night_start = _at(day, window.start, window.tz)
+        night_end_day = day if window.end > window.start else day + timedelta(days=1)
+        night_end = _at(night_end_day, window.end, window.tz)
+        cut_start, cut_end = max(start, night_start), min(end, night_end)
+        if cut_start < cut_end:
+            ranges.append((cut_start, cut_end))
+        day += timedelta(days=1)
+    return ranges
+
+
+def _at(day: date, moment: time, tz: tzinfo) -> datetime:
+    """Return the UTC instant of a local wall-clock time on ``day``."""
+    return datetime.combine(day, moment, tz).astimezone(UTC)
+
+
+def economy7_intervals(
+    day_rates: Sequence[PriceInterval],
+    night_rates: Sequence[PriceInterval],
+    window: NightWindow,
+) -> list[PriceInterval]:
+    """Return the day rates outside the night window and the night rates inside it."""
+    day_schedule = IntervalSchedule(day_rates)
+    night_schedule = IntervalSchedule(night_rates)
+    if not day_rates and not night_rates:
+        return []
+    begin = min(r.start for r in (*day_rates, *night_rates))
+    finish = max(r.end for r in (*day_rates, *night_rates))
+    nights = night_ranges(window, begin, finish)
+    cuts = sorted(
+        {begin, finish}
+        | {moment for night in nights for moment in night}
+        | {r.start for r in (*day_rates, *night_rates)}
+        | {r.end for r in (*day_rates, *night_rates)}
+    )
+    intervals: list[PriceInterval] = []
+    for cut_start, cut_end in pairwise(cuts):
+        is_night = any(n_start <= cut_start < n_end for n_start, n_end in nights)
+        schedule, label = (
+            (night_schedule, "night") if is_night else (day_schedule, "day")
+        )
+        price = schedule.segment_at(cut_start).price
+        if price is None:
+            continue
+        if (
+            intervals
+            and intervals[-1].end == cut_start
+            and intervals[-1].price == price
+            and intervals[-1].label == label
+        ):
+            intervals[-1] = PriceInterval(intervals[-1].start, cut_end, price, label)
+        else:
+            intervals.append(PriceInterval(cut_start, cut_end, price, label))
+    return intervals
+
+
+def gas_kwh(cubic_metres: float, calorific_value: float) -> float:
+    """Return the kWh of ``cubic_metres`` of gas (SMETS2 meters report m³)."""
+    return cubic_metres * GAS_VOLUME_CORRECTION * calorific_value / MJ_PER_KWH
+
+
+def bill_cost(kwh: float, price: float) -> float:
+    """Return a half-hour's cost in pounds as a bill computes it.
+
+    The consumption is rounded to 0.01 kWh and the half-hour's cost to a whole
+    penny.
+    """
+    pence = round(round(kwh, 2) * price * PENCE_PER_POUND)
+    return pence / PENCE_PER_POUND
+
+
+@dataclass(frozen=True, slots=True)
+class Consumption:
+    """A row of a consumption endpoint: what a meter measured on [start, end)."""
+
+    start: datetime
+    end: datetime
+    quantity: float  # kWh, or m³ for an SMETS2 gas meter
+
+
+@dataclass(frozen=True, slots=True)
+class HourTotal:
+    """One hour's consumption and its cost (None: no rate known for part of it)."""
+
+    start: datetime
+    kwh: float
+    cost: float | None
+
+
+def hourly_totals(
+    rows: Iterable[Consumption], prices: IntervalSchedule, *, gas_cv: float | None
+) -> list[HourTotal]:
+    """Return the rows summed per UTC hour, each row priced at its start.
+
+    ``gas_cv``: the calorific value to convert m³ (None: the rows are in kWh).
+    Duplicate rows (the API sometimes returns more than asked) count once.
+    """
+    seen: set[datetime] = set()
+    energy: dict[datetime, float] = {}
+    cost: dict[datetime, float | None] = {}
+    for row in sorted(rows, key=lambda r: r.start):
+        if row.start in seen:
+            continue
+        seen.add(row.start)
+        kwh = row.quantity if gas_cv is None else gas_kwh(row.quantity, gas_cv)
+        price = prices.segment_at(row.start).price
+        hour = row.start.replace(minute=0, second=0, microsecond=0)
+        energy[hour] = energy.get(hour, 0.0) + kwh
+        so_far = cost.get(hour, 0.0)
+        cost[hour] = (
+            None if price is None or so_far is None else so_far + bill_cost(kwh, price)
+        )
+    return [
+        HourTotal(
+            hour,
+            round(kwh, 6),
+            None if (hour_cost := cost[hour]) is None else round(hour_cost, 6),
+        )
+        for hour, kwh in sorted(energy.items())
+    ]

@@ -1,0 +1,293 @@
+"""Octopus Energy's data: tariff codes, agreements, rates, Economy 7, gas, bills."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from custom_components.utility_cost.domain.octopus import (
+    Agreement,
+    Consumption,
+    HourTotal,
+    NightWindow,
+    OctopusDataError,
+    RateRow,
+    TariffCode,
+    agreements_in_force,
+    bill_cost,
+    economy7_intervals,
+    gas_kwh,
+    hourly_totals,
+    night_ranges,
+    normalise_account_number,
+    parse_tariff_code,
+    rate_intervals,
+)
+from custom_components.utility_cost.domain.prices import IntervalSchedule, PriceInterval
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (
+            "E-1R-AGILE-24-10-01-C",
+            TariffCode("E-1R-AGILE-24-10-01-C", "E", 1, "AGILE-24-10-01", "C"),
+        ),
+        (
+            "E-2R-VAR-22-11-01-A",
+            TariffCode("E-2R-VAR-22-11-01-A", "E", 2, "VAR-22-11-01", "A"),
+        ),
+        (
+            "G-1R-VAR-22-11-01-N",
+            TariffCode("G-1R-VAR-22-11-01-N", "G", 1, "VAR-22-11-01", "N"),
+        ),
+        # Without the fuel and register prefix.
+        (
+            "AGILE-FLEX-22-11-25-H",
+            TariffCode("AGILE-FLEX-22-11-25-H", "E", 1, "AGILE-FLEX-22-11-25", "H"),
+        ),
+    ],
+)
+def test_tariff_codes(code: str, expected: TariffCode) -> None:
+    assert parse_tariff_code(code) == expected
+
+
+def test_economy7_is_two_registers_of_electricity() -> None:
+    assert parse_tariff_code("E-2R-VAR-22-11-01-A").is_economy7
+    assert not parse_tariff_code("E-1R-VAR-22-11-01-A").is_economy7
+    assert not parse_tariff_code("G-1R-VAR-22-11-01-A").is_economy7
+
+
+@pytest.mark.parametrize(
+    "code", ["", "AGILE", "E-1R-AGILE-24-10-01", "E-3R-VAR-22-11-01-A", "E-1R-VAR-Z"]
+)
+def test_not_tariff_codes(code: str) -> None:
+    with pytest.raises(OctopusDataError, match="not a tariff code"):
+        parse_tariff_code(code)
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("A-1B2C3D4E", "A-1B2C3D4E"),
+        (" a-1b2c3d4e ", "A-1B2C3D4E"),
+        ("A-1B2C3D4", None),
+        ("B-1B2C3D4E", None),
+        ("A-1B2C3D4G", None),
+        ("1B2C3D4E", None),
+    ],
+)
+def test_account_numbers(text: str, number: str | None) -> None:
+    assert normalise_account_number(text) == number
+
+
+AGREEMENTS = [
+    # Newest last on purpose: order does not matter.
+    Agreement("E-1R-AGILE-24-10-01-C", utc(2026, 3, 10, 14, 30), None),
+    Agreement("E-1R-VAR-22-11-01-C", utc(2025, 1, 1), utc(2026, 3, 10, 14, 30)),
+]
+
+
+def test_an_agreement_change_mid_day_splits_the_day() -> None:
+    spans = agreements_in_force(AGREEMENTS, utc(2026, 3, 10), utc(2026, 3, 11))
+    assert [(s.start, s.end, s.tariff.product) for s in spans] == [
+        (utc(2026, 3, 10), utc(2026, 3, 10, 14, 30), "VAR-22-11-01"),
+        (utc(2026, 3, 10, 14, 30), utc(2026, 3, 11), "AGILE-24-10-01"),
+    ]
+
+
+def test_time_without_an_agreement_is_left_out() -> None:
+    spans = agreements_in_force(AGREEMENTS, utc(2024, 12, 31), utc(2025, 1, 2))
+    assert [(s.start, s.end) for s in spans] == [(utc(2025, 1, 1), utc(2025, 1, 2))]
+    assert agreements_in_force(AGREEMENTS, utc(2024, 1, 1), utc(2024, 1, 2)) == []
+
+
+def test_overlapping_agreements_are_bad_data() -> None:
+    overlapping = [
+        Agreement("E-1R-VAR-22-11-01-C", utc(2025, 1, 1), utc(2025, 6, 1)),
+        Agreement("E-1R-AGILE-24-10-01-C", utc(2025, 5, 1), None),
+    ]
+    with pytest.raises(OctopusDataError, match="overlap"):
+        agreements_in_force(overlapping, utc(2025, 1, 1), utc(2026, 1, 1))
+
+
+def test_rates_newest_first_become_intervals_in_pounds() -> None:
+    rows = [
+        RateRow(20.0, 21.0, utc(2026, 1, 12, 10, 30), utc(2026, 1, 12, 11)),
+        RateRow(-2.0, -2.1, utc(2026, 1, 12, 10), utc(2026, 1, 12, 10, 30)),
+    ]
+    assert rate_intervals(
+        rows, include_vat=True, payment_method=None, until=utc(2027, 1, 1)
+    ) == [
+        PriceInterval(utc(2026, 1, 12, 10), utc(2026, 1, 12, 10, 30), -0.021),
+        PriceInterval(utc(2026, 1, 12, 10, 30), utc(2026, 1, 12, 11), 0.21),
+    ]
+    without_vat = rate_intervals(
+        rows, include_vat=False, payment_method=None, until=utc(2027, 1, 1)
+    )
+    assert [i.price for i in without_vat] == [-0.02, 0.2]
+
+
+def test_open_ended_rates_are_cut_and_give_way_to_newer_ones() -> None:
+    rows = [
+        RateRow(30.0, 31.5, utc(2026, 2, 1), None, "DIRECT_DEBIT"),
+        RateRow(33.0, 34.65, utc(2026, 2, 1), None, "NON_DIRECT_DEBIT"),
+        RateRow(28.0, 29.4, utc(2025, 10, 1), None, "DIRECT_DEBIT"),
+    ]
+    intervals = rate_intervals(
+        rows,
+        include_vat=True,
+        payment_method="DIRECT_DEBIT",
+        until=utc(2026, 3, 1),
+        label="standard",
+    )
+    assert intervals == [
+        PriceInterval(utc(2025, 10, 1), utc(2026, 2, 1), 0.294, "standard"),
+        PriceInterval(utc(2026, 2, 1), utc(2026, 3, 1), 0.315, "standard"),
+    ]
+    # A rate that starts after the horizon is not there yet.
+    assert (
+        rate_intervals(
+            rows, include_vat=True, payment_method="DIRECT_DEBIT", until=utc(2025, 9, 1)
+        )
+        == []
+    )
+
+
+NIGHT_LOCAL = NightWindow(time(0, 0), time(7, 0), LONDON)
+NIGHT_SMART = NightWindow(time(0, 30), time(7, 30), UTC)
+
+
+def test_night_ranges_follow_local_time_across_dst() -> None:
+    # 29 March 2026: the UK's clocks go forward at 01:00.
+    assert night_ranges(NIGHT_LOCAL, utc(2026, 3, 28), utc(2026, 3, 30)) == [
+        (utc(2026, 3, 28, 0), utc(2026, 3, 28, 7)),
+        (utc(2026, 3, 29, 0), utc(2026, 3, 29, 6)),
+        # 30 March, 00:00 BST.
+        (utc(2026, 3, 29, 23), utc(2026, 3, 30, 0)),
+    ]
+    # A window past midnight, cut to the range.
+    window = NightWindow(time(23, 0), time(6, 0), UTC)
+    assert night_ranges(window, utc(2026, 1, 12, 3), utc(2026, 1, 13)) == [
+        (utc(2026, 1, 12, 3), utc(2026, 1, 12, 6)),
+        (utc(2026, 1, 12, 23), utc(2026, 1, 13)),
+    ]
+
+
+def test_economy7_lays_night_rates_over_the_window() -> None:
+    day = [PriceInterval(utc(2026, 1, 1), utc(2026, 1, 3), 0.30)]
+    night = [PriceInterval(utc(2026, 1, 1), utc(2026, 1, 3), 0.12)]
+    intervals = economy7_intervals(day, night, NIGHT_SMART)
+    assert [(i.start, i.end, i.price, i.label) for i in intervals] == [
+        (utc(2026, 1, 1, 0), utc(2026, 1, 1, 0, 30), 0.30, "day"),
+        (utc(2026, 1, 1, 0, 30), utc(2026, 1, 1, 7, 30), 0.12, "night"),
+        (utc(2026, 1, 1, 7, 30), utc(2026, 1, 2, 0, 30), 0.30, "day"),
+        (utc(2026, 1, 2, 0, 30), utc(2026, 1, 2, 7, 30), 0.12, "night"),
+        (utc(2026, 1, 2, 7, 30), utc(2026, 1, 3), 0.30, "day"),
+    ]
+    assert economy7_intervals([], [], NIGHT_SMART) == []
+
+
+def test_economy7_rate_changes_split_the_intervals() -> None:
+    day = [
+        PriceInterval(utc(2026, 1, 1), utc(2026, 1, 1, 12), 0.30),
+        PriceInterval(utc(2026, 1, 1, 12), utc(2026, 1, 2), 0.32),
+    ]
+    night = [PriceInterval(utc(2026, 1, 1, 1), utc(2026, 1, 2), 0.12)]
+    intervals = economy7_intervals(day, night, NIGHT_SMART)
+    # Before the night rate is known, the night has no price.
+    assert [(i.start, i.price) for i in intervals] == [
+        (utc(2026, 1, 1, 0), 0.30),
+        (utc(2026, 1, 1, 1), 0.12),
+        (utc(2026, 1, 1, 7, 30), 0.30),
+        (utc(2026, 1, 1, 12), 0.32),
+    ]
+
+
+def test_gas_conversion() -> None:
+    assert gas_kwh(1.0, 38.8) == pytest.approx(11.0218, abs=1e-4)
+    assert gas_kwh(0.0, 38.8) == 0
+
+
+@pytest.mark.parametrize(
+    ("kwh", "price", "cost"),
+    [
+        (0.234, 0.2512, 0.06),  # 0.23 kWh x 25.12p = 5.78p -> 6p
+        (0.004, 0.30, 0.0),  # under 0.01 kWh
+        (1.0, -0.05, -0.05),  # Agile pays
+        (0.125, 0.20, 0.02),  # 0.12 kWh (round half to even) x 20p = 2.4p -> 2p
+    ],
+)
+def test_bill_rounding(kwh: float, price: float, cost: float) -> None:
+    assert bill_cost(kwh, price) == pytest.approx(cost)
+
+
+def _half_hours(start: datetime, count: int, kwh: float) -> list[Consumption]:
+    step = timedelta(minutes=30)
+    return [
+        Consumption(start + i * step, start + (i + 1) * step, kwh) for i in range(count)
+    ]
+
+
+def test_hourly_totals_price_each_half_hour() -> None:
+    prices = IntervalSchedule(
+        [
+            PriceInterval(utc(2026, 1, 12, 10), utc(2026, 1, 12, 10, 30), 0.20),
+            PriceInterval(utc(2026, 1, 12, 10, 30), utc(2026, 1, 12, 11, 30), 0.10),
+        ]
+    )
+    rows = _half_hours(utc(2026, 1, 12, 10), 4, 0.5)
+    # The API sometimes repeats a row: it counts once.
+    rows.append(rows[0])
+    assert hourly_totals(rows, prices, gas_cv=None) == [
+        HourTotal(utc(2026, 1, 12, 10), 1.0, 0.15),
+        # 11:30 has no rate: the hour's cost is unknown, its energy is not.
+        HourTotal(utc(2026, 1, 12, 11), 1.0, None),
+    ]
+
+
+def test_hourly_totals_of_gas_in_cubic_metres() -> None:
+    prices = IntervalSchedule([PriceInterval(utc(2026, 1, 1), utc(2026, 2, 1), 0.06)])
+    totals = hourly_totals(
+        _half_hours(utc(2026, 1, 12, 10), 2, 0.1), prices, gas_cv=38.8
+    )
+    kwh = gas_kwh(0.1, 38.8)
+    assert totals == [
+        HourTotal(utc(2026, 1, 12, 10), round(2 * kwh, 6), 2 * bill_cost(kwh, 0.06))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("local_day", "half_hours"),
+    [("2026-03-29", 46), ("2026-10-25", 50), ("2026-01-12", 48)],
+)
+def test_uk_days_of_46_and_50_half_hours(local_day: str, half_hours: int) -> None:
+    day = datetime.fromisoformat(local_day)
+    start = day.replace(tzinfo=LONDON).astimezone(UTC)
+    end = (day + timedelta(days=1)).replace(tzinfo=LONDON).astimezone(UTC)
+    count = int((end - start) / timedelta(minutes=30))
+    assert count == half_hours
+    prices = IntervalSchedule([PriceInterval(start, end, 0.25)])
+    totals = hourly_totals(_half_hours(start, count, 0.2), prices, gas_cv=None)
+    assert len(totals) == half_hours // 2
+    assert sum(t.kwh for t in totals) == pytest.approx(0.2 * half_hours)
+    assert sum(t.cost or 0 for t in totals) == pytest.approx(0.05 * half_hours)
+
+
+def test_economy7_merges_equal_neighbours() -> None:
+    """Two rate rows at the same price read as one interval."""
+    day = [
+        PriceInterval(utc(2026, 1, 1, 8), utc(2026, 1, 1, 12), 0.30),
+        PriceInterval(utc(2026, 1, 1, 12), utc(2026, 1, 1, 20), 0.30),
+    ]
+    assert economy7_intervals(day, [], NIGHT_SMART) == [
+        PriceInterval(utc(2026, 1, 1, 8), utc(2026, 1, 1, 20), 0.30, "day")
+    ]
