@@ -31,6 +31,7 @@ import aiohttp
 from ..domain.periods import local_midnight
 from ..domain.prices import PriceInterval
 from ..domain.pvpc import PENINSULAR_TZ, SPAIN_GEO_ID, ZONES, Zone, day_hours
+from .common import retry_after_seconds
 
 DEFAULT_BASE_URL: Final = "https://api.esios.ree.es"
 ARCHIVE_PATH: Final = "/archives/70/download_json"
@@ -256,7 +257,7 @@ class EsiosClient:
                     raise EsiosAuthenticationError(f"HTTP {status}: token refused")
                 if status == 429:
                     raise EsiosRateLimitedError(
-                        _seconds(response.headers.get("Retry-After"))
+                        retry_after_seconds(response.headers.get("Retry-After"))
                     )
                 if status >= 500:
                     raise EsiosConnectionError(f"HTTP {status}")
@@ -273,10 +274,3 @@ class EsiosClient:
             return json.loads(text)
         except ValueError as err:
             raise EsiosBadResponseError("the answer is not JSON") from err
-
-
-def _seconds(value: str | None) -> float | None:
-    try:
-        return None if value is None else max(0.0, float(value))
-    except ValueError:
-        return None
