@@ -188,7 +188,12 @@ async def test_unknown_account_or_meter(
 @pytest.mark.parametrize(
     ("status", "body", "error", "match"),
     [
-        (429, '{"detail": "Request was throttled."}', OctopusRateLimitedError, "too many requests"),
+        (
+            429,
+            '{"detail": "Request was throttled."}',
+            OctopusRateLimitedError,
+            "too many requests",
+        ),
         (200, "Too many requests", OctopusRateLimitedError, "too many requests"),
         (503, "", OctopusConnectionError, "HTTP 503"),
         (403, "", OctopusAuthenticationError, "HTTP 403"),
