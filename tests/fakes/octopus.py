@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 import math
@@ -247,7 +248,7 @@ class FakeOctopus(LoopbackServer):
 
     def _rate_rows(
         self, tariff: str, kind: str, start: datetime, end: datetime
-    ) -> list[dict[str, Any]] | None:
+    ) -> _Rows | None:
         fixed = {
             (ECONOMY7, "day-unit-rates"): 30.0,
             (ECONOMY7, "night-unit-rates"): 12.0,
@@ -259,7 +260,7 @@ class FakeOctopus(LoopbackServer):
         }
         if (tariff, kind) in fixed:
             pence = fixed[(tariff, kind)]
-            return [
+            rows = [
                 {
                     "value_exc_vat": pence,
                     "value_inc_vat": round(pence * 1.05, 4),
@@ -275,26 +276,27 @@ class FakeOctopus(LoopbackServer):
                     "payment_method": "NON_DIRECT_DEBIT",
                 },
             ]
+            return _Rows(len(rows), rows.__getitem__)
         if (tariff, kind) == (AGILE, "standard-unit-rates"):
-            rows = []
-            at = max(start, AGILE_FROM - timedelta(days=30))
-            at = at.replace(minute=0 if at.minute < 30 else 30, second=0, microsecond=0)
-            # Agile's rates are known until 23:00 UK time the day after data_until.
+            # Agile's rates are known until 23:00 UTC the day after data_until.
+            first = start.replace(
+                minute=0 if start.minute < 30 else 30, second=0, microsecond=0
+            )
             last = min(end, self.data_until + timedelta(days=1, hours=23))
-            while at < last:
+            count = max(0, math.ceil((last - first) / HALF_HOUR))
+
+            def agile_row(index: int) -> dict[str, Any]:
+                at = first + (count - 1 - index) * HALF_HOUR  # newest first
                 pence = agile_pence(at)
-                rows.append(
-                    {
-                        "value_exc_vat": pence,
-                        "value_inc_vat": round(pence * 1.05, 4),
-                        "valid_from": _iso(at),
-                        "valid_to": _iso(at + HALF_HOUR),
-                        "payment_method": None,
-                    }
-                )
-                at += HALF_HOUR
-            rows.reverse()  # newest first
-            return rows
+                return {
+                    "value_exc_vat": pence,
+                    "value_inc_vat": round(pence * 1.05, 4),
+                    "valid_from": _iso(at),
+                    "valid_to": _iso(at + HALF_HOUR),
+                    "payment_method": None,
+                }
+
+            return _Rows(count, agile_row)
         return None
 
     async def _consumption(self, request: web.Request) -> web.Response:
@@ -310,26 +312,28 @@ class FakeOctopus(LoopbackServer):
             return web.json_response({"detail": "Not found."}, status=404)
         start = _parse(request.query["period_from"])
         end = min(_parse(request.query["period_to"]), self.data_until)
-        rows = []
         # Like the real API, a little more than asked: the half-hour before.
-        at = start - HALF_HOUR
-        while at < end:
-            rows.append(
-                {
-                    "consumption": consumption_kwh(at, meter),
-                    "interval_start": _iso(at),
-                    "interval_end": _iso(at + HALF_HOUR),
-                }
-            )
-            at += HALF_HOUR
-        return self._page(request, rows)
+        first = start - HALF_HOUR
+        count = max(0, math.ceil((end - first) / HALF_HOUR))
 
-    def _page(self, request: web.Request, rows: list[dict[str, Any]]) -> web.Response:
+        def consumption_row(index: int) -> dict[str, Any]:
+            at = first + index * HALF_HOUR
+            return {
+                "consumption": consumption_kwh(at, meter),
+                "interval_start": _iso(at),
+                "interval_end": _iso(at + HALF_HOUR),
+            }
+
+        return self._page(request, _Rows(count, consumption_row))
+
+    def _page(self, request: web.Request, rows: _Rows) -> web.Response:
+        """Answer one page; only its rows are made."""
         size = int(request.query.get("page_size", DEFAULT_PAGE_SIZE))
         page = int(request.query.get("page", 1))
-        chunk = rows[(page - 1) * size : page * size]
+        first = (page - 1) * size
+        chunk = [rows.row(i) for i in range(first, min(first + size, rows.count))]
         following = None
-        if page * size < len(rows):
+        if page * size < rows.count:
             following = str(
                 URL(PUBLIC_HOST + request.path.removeprefix("/v1")).with_query(
                     {**request.query, "page": str(page + 1)}
@@ -337,12 +341,20 @@ class FakeOctopus(LoopbackServer):
             )
         return web.json_response(
             {
-                "count": len(rows),
+                "count": rows.count,
                 "next": following,
                 "previous": None,
                 "results": chunk,
             }
         )
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """``count`` rows of an answer, each made on demand by ``row(index)``."""
+
+    count: int
+    row: Callable[[int], dict[str, Any]]
 
 
 def _parse(text: str) -> datetime:
