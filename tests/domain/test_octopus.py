@@ -17,6 +17,8 @@ from custom_components.utility_cost.domain.octopus import (
     TariffCode,
     agreements_in_force,
     bill_cost,
+    clip_intervals,
+    complete_days,
     economy7_intervals,
     gas_kwh,
     hourly_totals,
@@ -291,3 +293,31 @@ def test_economy7_merges_equal_neighbours() -> None:
     assert economy7_intervals(day, [], NIGHT_SMART) == [
         PriceInterval(utc(2026, 1, 1, 8), utc(2026, 1, 1, 20), 0.30, "day")
     ]
+
+
+def test_clip_intervals() -> None:
+
+    intervals = [
+        PriceInterval(utc(2026, 1, 1), utc(2026, 1, 3), 0.3, "day"),
+        PriceInterval(utc(2026, 1, 3), utc(2026, 1, 4), 0.2),
+    ]
+    assert clip_intervals(intervals, utc(2026, 1, 2), utc(2026, 1, 3, 12)) == [
+        PriceInterval(utc(2026, 1, 2), utc(2026, 1, 3), 0.3, "day"),
+        PriceInterval(utc(2026, 1, 3), utc(2026, 1, 3, 12), 0.2),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("local_day", "hours"), [("2026-03-29", 23), ("2026-10-25", 25)]
+)
+def test_complete_days_on_clock_change_days(local_day: str, hours: int) -> None:
+
+    day = datetime.fromisoformat(local_day)
+    start = day.replace(tzinfo=LONDON).astimezone(UTC)
+    totals = [HourTotal(start + timedelta(hours=i), 1.0, 0.2) for i in range(hours + 5)]
+    # The day is whole; the 5 hours of the next day are not a day yet.
+    assert complete_days(totals, LONDON) == totals[:hours]
+    # A day with a missing hour waits, and so does what follows it.
+    assert complete_days(totals[:3] + totals[4:], LONDON) == []
+    # Hours that do not start at midnight are not a whole day either.
+    assert complete_days(totals[1:], LONDON) == []

@@ -14,7 +14,8 @@ Pure rules of the Octopus REST API's data, with the instants passed in:
 * :func:`gas_kwh` - an SMETS2 meter's m³ as kWh;
 * :func:`bill_cost` - a half-hour's cost rounded the way bills round it;
 * :func:`hourly_totals` - half-hourly consumption priced and summed per hour, the
-  shape of Home Assistant's long-term statistics.
+  shape of Home Assistant's long-term statistics; :func:`complete_days` keeps the
+  whole local days of them.
 """
 
 from __future__ import annotations
@@ -242,6 +243,18 @@ def economy7_intervals(
     return intervals
 
 
+def clip_intervals(
+    intervals: Iterable[PriceInterval], start: datetime, end: datetime
+) -> list[PriceInterval]:
+    """Return the parts of ``intervals`` within [start, end)."""
+    clipped = []
+    for interval in intervals:
+        begin, finish = max(interval.start, start), min(interval.end, end)
+        if begin < finish:
+            clipped.append(PriceInterval(begin, finish, interval.price, interval.label))
+    return clipped
+
+
 def gas_kwh(cubic_metres: float, calorific_value: float) -> float:
     """Return the kWh of ``cubic_metres`` of gas (SMETS2 meters report m³)."""
     return cubic_metres * GAS_VOLUME_CORRECTION * calorific_value / MJ_PER_KWH
@@ -306,3 +319,26 @@ def hourly_totals(
         )
         for hour, kwh in sorted(energy.items())
     ]
+
+
+def complete_days(hours: Sequence[HourTotal], tz: tzinfo) -> list[HourTotal]:
+    """Return the hours of the leading local days that have every hour.
+
+    Consumption arrives late and sometimes in parts: a day is imported once all its
+    hours are there (23 or 25 on clock-change days), and what follows a missing hour
+    waits with it.
+    """
+    kept: list[HourTotal] = []
+    index = 0
+    while index < len(hours):
+        day = hours[index].start.astimezone(tz).date()
+        midnight = datetime.combine(day, time(0), tz).astimezone(UTC)
+        following = datetime.combine(day + timedelta(days=1), time(0), tz)
+        expected = round((following.astimezone(UTC) - midnight) / timedelta(hours=1))
+        day_hours = hours[index : index + expected]
+        wanted = [midnight + timedelta(hours=i) for i in range(expected)]
+        if [hour.start for hour in day_hours] != wanted:
+            break
+        kept.extend(day_hours)
+        index += expected
+    return kept
