@@ -48,6 +48,7 @@ async def _start(hass: HomeAssistant, step: str) -> dict[str, Any]:
         "tracked_sensor",
         "tuya_account",
         "http_meter",
+        "octopus",
     ]
     return await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": step}

@@ -507,3 +507,24 @@ async def test_http_meter_without_its_tariff_raises_the_issue(
     await setup_entries(hass, meter)
     assert meter.state is ConfigEntryState.LOADED
     assert issue_registry.async_get_issue(DOMAIN, "tariff_missing_http_house")
+
+
+async def test_octopus_account_needs_the_recorder(hass: HomeAssistant) -> None:
+    """Without the recorder there is nowhere to import history: the entry says so."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Octopus A-1B2C3D4E",
+        data={
+            "entry_type": "octopus",
+            "account_number": "A-1B2C3D4E",
+            "api_key": "sk_live_x",
+            "currency": "GBP",
+        },
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert (
+        entry.reason
+        == "The Octopus account imports statistics: Home Assistant's recorder must be enabled"
+    )

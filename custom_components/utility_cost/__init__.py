@@ -5,14 +5,15 @@ fixed price schedule or Spain's PVPC, with price sensors and the entities that
 automations use to run appliances when energy is cheap) or something that uses
 energy and is priced by a tariff: a tracked sensor, a Tuya cloud account whose plugs
 each get switches, measurements and the same energy, cost, period and session
-sensors, or an HTTP meter whose stations POST their power to a webhook.
+sensors, an HTTP meter whose stations POST their power to a webhook, or an
+Octopus Energy account whose meters' history is imported into statistics.
 """
 
 from __future__ import annotations
 
 from homeassistant.const import Platform
 from homeassistant.core import Event, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
@@ -35,6 +36,7 @@ from .coordinator import (
     tuya_store_key,
 )
 from .esios_prices import esios_store_key
+from .octopus_account import OctopusCoordinator
 from .repairs import (
     TUYA_CLOUD_ISSUES,
     TUYA_QUOTA_ISSUES,
@@ -57,6 +59,7 @@ PLATFORMS: dict[EntryType, list[Platform]] = {
     EntryType.TRACKED_SENSOR: [Platform.SENSOR],
     EntryType.TUYA_ACCOUNT: [Platform.SENSOR, Platform.SWITCH],
     EntryType.HTTP_METER: [Platform.SENSOR],
+    EntryType.OCTOPUS: [Platform.SENSOR],
 }
 
 
@@ -77,6 +80,16 @@ async def async_setup_entry(hass: HomeAssistant, entry: UtilityCostConfigEntry) 
         return await _async_setup_tuya(hass, entry)
     if entry.data[CONF_ENTRY_TYPE] == EntryType.HTTP_METER:
         return await _async_setup_http_meter(hass, entry)
+    if entry.data[CONF_ENTRY_TYPE] == EntryType.OCTOPUS:
+        if "recorder" not in hass.config.components:
+            raise ConfigEntryError(
+                translation_domain=DOMAIN, translation_key="octopus_needs_recorder"
+            )
+        octopus = OctopusCoordinator(hass, entry)
+        await octopus.async_config_entry_first_refresh()
+        entry.runtime_data = octopus
+        await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
+        return True
     if is_tariff_entry(entry):
         coordinator = (
             EsiosCoordinator(hass, entry)
@@ -195,6 +208,8 @@ async def async_remove_entry(
         for key in (tariff_store_key(entry.entry_id), esios_store_key(entry.entry_id)):
             await ThrottledStore(hass, key, dict).async_remove()
         return
+    if entry.data[CONF_ENTRY_TYPE] == EntryType.OCTOPUS:
+        return  # its statistics stay in the recorder, as those of any entity
     if entry.data[CONF_ENTRY_TYPE] == EntryType.TUYA_ACCOUNT:
         async_delete_tuya_issues(
             hass, entry.entry_id, TUYA_CLOUD_ISSUES + TUYA_QUOTA_ISSUES

@@ -8,7 +8,7 @@ error on the field, never with a schema error.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import time
+from datetime import UTC, time
 import math
 from typing import Any, Literal
 from urllib.parse import urlparse
@@ -25,6 +25,7 @@ from homeassistant.config_entries import (
 from homeassistant.const import (
     ATTR_DEVICE_CLASS,
     ATTR_UNIT_OF_MEASUREMENT,
+    CONF_API_KEY,
     CONF_NAME,
     CONF_TOKEN,
     CONF_WEBHOOK_ID,
@@ -59,6 +60,13 @@ from .api.esios import (
     EsiosClient,
     EsiosError,
 )
+from .api.octopus import (
+    DEFAULT_BASE_URL as OCTOPUS_BASE_URL,
+    OctopusAuthenticationError,
+    OctopusClient,
+    OctopusError,
+    OctopusNotFoundError,
+)
 from .api.quota_portal import PortalError, QuotaPortalClient
 from .api.tuya import (
     DATA_CENTERS,
@@ -76,6 +84,7 @@ from .api.tuya import (
 from .const import (
     CONF_ACCESS_ID,
     CONF_ACCESS_SECRET,
+    CONF_ACCOUNT_NUMBER,
     CONF_ALLOW_REMOTE,
     CONF_BAND_DAYS,
     CONF_BAND_END,
@@ -88,12 +97,20 @@ from .const import (
     CONF_DEVICE,
     CONF_ENTRY_TYPE,
     CONF_FIXED_WATTS,
+    CONF_GAS_CALORIFIC_VALUE,
+    CONF_GAS_SMETS2,
     CONF_IGNORED_DEVICES,
+    CONF_INCLUDE_VAT,
     CONF_MAX_WATTS,
+    CONF_METERS,
     CONF_MIN_SESSION_S,
     CONF_MONITORED_DEVICES,
     CONF_MONTHLY_CAP,
+    CONF_NIGHT_END,
+    CONF_NIGHT_START,
+    CONF_NIGHT_UTC,
     CONF_ON_THRESHOLD_W,
+    CONF_PAYMENT_METHOD,
     CONF_PORTAL_COOKIE,
     CONF_PORTAL_REMAINING_POINTER,
     CONF_PORTAL_URL,
@@ -113,6 +130,7 @@ from .const import (
     DEFAULT_READING_TIMEOUT_S,
     DOMAIN,
     LOGGER,
+    MAX_CALORIFIC_VALUE,
     MAX_FIXED_WATTS,
     MAX_MAX_WATTS,
     MAX_MIN_SESSION_S,
@@ -121,22 +139,27 @@ from .const import (
     MAX_PRICE_PER_KWH,
     MAX_READING_TIMEOUT_S,
     MAX_STANDING_CHARGE_PER_DAY,
+    MIN_CALORIFIC_VALUE,
     MIN_MONTHLY_CAP,
     MIN_READING_TIMEOUT_S,
+    PAYMENT_METHODS,
     WEEKDAYS,
     EntryType,
 )
 from .coordinator import TuyaCoordinator, tuya_base_url
+from .domain.octopus import normalise_account_number
 from .domain.prices import overlapping_bands
 from .domain.pvpc import Zone, local_day
 from .domain.quota import DEFAULT_MONTHLY_CAP
 from .domain.readings import DEFAULT_MAX_WATTS
 from .domain.units import SourceKind, source_kind_for_unit
+from .octopus_account import OctopusCoordinator, account_meters, meter_name
 from .tariff import band_from_options, tariff_currency, tariff_selector
 from .webhook import webhook_url
 
-# PVPC prices are in euros.
+# PVPC prices are in euros; Octopus's in pounds.
 PVPC_CURRENCY = "EUR"
+OCTOPUS_CURRENCY = "GBP"
 ZONE_TITLES: dict[Zone, str] = {
     Zone.PENINSULA: "PVPC Península",
     Zone.CANARIAS: "PVPC Canarias",
@@ -297,6 +320,8 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
             return TuyaOptionsFlow()
         if entry_type == EntryType.HTTP_METER:
             return HttpMeterOptionsFlow()
+        if entry_type == EntryType.OCTOPUS:
+            return OctopusOptionsFlow()
         return TrackedSensorOptionsFlow()
 
     async def async_step_user(
@@ -517,6 +542,8 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
             return await self.async_step_reconfigure_tuya()
         if entry.data[CONF_ENTRY_TYPE] == EntryType.ESIOS_TARIFF:
             return await self.async_step_reconfigure_esios()
+        if entry.data[CONF_ENTRY_TYPE] == EntryType.OCTOPUS:
+            return await self.async_step_reconfigure_octopus()
         if entry.data[CONF_ENTRY_TYPE] != EntryType.TRACKED_SENSOR:
             return self.async_abort(reason="reconfigure_tariff")
         errors: dict[str, str] = {}
@@ -596,6 +623,114 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
             errors=errors,
         )
 
+    # --- Octopus Energy -------------------------------------------------------------
+
+    async def async_step_octopus(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Connect to an Octopus account with its API key and number."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            number = normalise_account_number(str(user_input[CONF_ACCOUNT_NUMBER]))
+            access = {
+                CONF_API_KEY: str(user_input[CONF_API_KEY]).strip(),
+                **_base_url(user_input, errors),
+            }
+            if number is None:
+                errors[CONF_ACCOUNT_NUMBER] = "invalid_account_number"
+            else:
+                await self.async_set_unique_id(number)
+                self._abort_if_unique_id_configured()
+                if not errors:
+                    errors = await _check_octopus(self.hass, number, access)
+            if number is not None and not errors:
+                return self.async_create_entry(
+                    title=f"Octopus {number}",
+                    data={
+                        CONF_ENTRY_TYPE: EntryType.OCTOPUS,
+                        CONF_ACCOUNT_NUMBER: number,
+                        CONF_CURRENCY: OCTOPUS_CURRENCY,
+                        **access,
+                    },
+                )
+        fields: dict[vol.Marker, Any] = {
+            vol.Required(CONF_API_KEY): _password(),
+            vol.Required(CONF_ACCOUNT_NUMBER): TextSelector(),
+        }
+        if self.show_advanced_options:
+            fields[vol.Optional(CONF_BASE_URL)] = _url()
+        safe_input = {k: v for k, v in (user_input or {}).items() if k != CONF_API_KEY}
+        return self.async_show_form(
+            step_id="octopus",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(fields), safe_input
+            ),
+            errors=errors,
+        )
+
+    async def async_step_reauth_octopus(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new API key: Octopus refused the one in use."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, CONF_API_KEY: str(user_input[CONF_API_KEY]).strip()}
+            errors = await _check_octopus(
+                self.hass, entry.data[CONF_ACCOUNT_NUMBER], data
+            )
+            if not errors:
+                return self.async_update_reload_and_abort(entry, data=data)
+        return self.async_show_form(
+            step_id="reauth_octopus",
+            data_schema=vol.Schema({vol.Required(CONF_API_KEY): _password()}),
+            errors=errors,
+            description_placeholders={"name": entry.title},
+        )
+
+    async def async_step_reconfigure_octopus(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change an Octopus account's API key or base URL."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            if not self.show_advanced_options:
+                # The address is not on the form: keep the one in use.
+                user_input = {
+                    CONF_BASE_URL: entry.data.get(CONF_BASE_URL),
+                    **user_input,
+                }
+            access = {
+                CONF_API_KEY: str(user_input[CONF_API_KEY]).strip(),
+                **_base_url(user_input, errors),
+            }
+            if not errors:
+                errors = await _check_octopus(
+                    self.hass, entry.data[CONF_ACCOUNT_NUMBER], access
+                )
+            if not errors:
+                kept = {
+                    k: v
+                    for k, v in entry.data.items()
+                    if k not in (CONF_API_KEY, CONF_BASE_URL)
+                }
+                return self.async_update_reload_and_abort(
+                    entry, data={**kept, **access}
+                )
+        fields: dict[vol.Marker, Any] = {vol.Required(CONF_API_KEY): _password()}
+        if self.show_advanced_options:
+            fields[vol.Optional(CONF_BASE_URL)] = _url()
+        return self.async_show_form(
+            step_id="reconfigure_octopus",
+            data_schema=self.add_suggested_values_to_schema(
+                vol.Schema(fields),
+                {k: v for k, v in entry.data.items() if k == CONF_BASE_URL},
+            ),
+            errors=errors,
+            description_placeholders={"name": entry.title},
+        )
+
     # --- Tuya cloud account ------------------------------------------------------
 
     async def async_step_tuya_account(
@@ -655,6 +790,8 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
         """Ask for the credentials again: the service refused them."""
         if entry_data[CONF_ENTRY_TYPE] == EntryType.ESIOS_TARIFF:
             return await self.async_step_reauth_esios()
+        if entry_data[CONF_ENTRY_TYPE] == EntryType.OCTOPUS:
+            return await self.async_step_reauth_octopus()
         return await self.async_step_reauth_confirm()
 
     async def async_step_reauth_confirm(
@@ -782,6 +919,26 @@ async def _check_esios(
         return {"base": "invalid_auth"}
     except EsiosError as err:
         LOGGER.warning("ESIOS gave no prices for today: %s", err)
+        return {"base": "cannot_connect"}
+    return {}
+
+
+async def _check_octopus(
+    hass: HomeAssistant, number: str, access: Mapping[str, Any]
+) -> dict[str, str]:
+    """Read the account with the key; return the form's errors (none if it works)."""
+    client = OctopusClient(
+        async_get_clientsession(hass),
+        access[CONF_API_KEY],
+        base_url=access.get(CONF_BASE_URL) or OCTOPUS_BASE_URL,
+    )
+    try:
+        await client.account(number)
+    except OctopusAuthenticationError:
+        return {"base": "invalid_auth"}
+    except OctopusNotFoundError:
+        return {CONF_ACCOUNT_NUMBER: "account_not_found"}
+    except OctopusError:
         return {"base": "cannot_connect"}
     return {}
 
@@ -1077,6 +1234,103 @@ class HttpMeterOptionsFlow(OptionsFlowWithReload):
                     self.hass, entry.data[CONF_WEBHOOK_ID], remote=remote
                 ),
             },
+        )
+
+
+class OctopusOptionsFlow(OptionsFlowWithReload):
+    """Choose an Octopus account's meters and how their costs are computed."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Go to the only step."""
+        return await self.async_step_octopus()
+
+    async def async_step_octopus(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the meters, the payment method, VAT, Economy 7's night and gas."""
+        entry = self.config_entry
+        coordinator = getattr(entry, "runtime_data", None)
+        if (
+            not isinstance(coordinator, OctopusCoordinator)
+            or coordinator.account is None
+        ):
+            return self.async_abort(reason="account_not_loaded")
+        meters = account_meters(coordinator.account)
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            chosen = [key for key in user_input.get(CONF_METERS, []) if key in meters]
+            calorific = _number_in(
+                user_input.get(CONF_GAS_CALORIFIC_VALUE),
+                MIN_CALORIFIC_VALUE,
+                MAX_CALORIFIC_VALUE,
+            )
+            if calorific is None:
+                errors[CONF_GAS_CALORIFIC_VALUE] = "invalid_calorific_value"
+            if not errors:
+                return self.async_create_entry(
+                    data={
+                        CONF_METERS: chosen,
+                        CONF_PAYMENT_METHOD: user_input[CONF_PAYMENT_METHOD],
+                        CONF_INCLUDE_VAT: bool(user_input[CONF_INCLUDE_VAT]),
+                        CONF_NIGHT_START: time.fromisoformat(
+                            user_input[CONF_NIGHT_START]
+                        ).isoformat(),
+                        CONF_NIGHT_END: time.fromisoformat(
+                            user_input[CONF_NIGHT_END]
+                        ).isoformat(),
+                        CONF_NIGHT_UTC: bool(user_input[CONF_NIGHT_UTC]),
+                        CONF_GAS_CALORIFIC_VALUE: calorific,
+                        CONF_GAS_SMETS2: bool(user_input[CONF_GAS_SMETS2]),
+                    }
+                )
+        schema = vol.Schema(
+            {
+                vol.Optional(CONF_METERS): SelectSelector(
+                    SelectSelectorConfig(
+                        options=[
+                            SelectOptionDict(
+                                value=key, label=f"{meter_name(point)} ({serial})"
+                            )
+                            for key, (point, serial) in meters.items()
+                        ],
+                        multiple=True,
+                    )
+                ),
+                vol.Required(CONF_PAYMENT_METHOD): SelectSelector(
+                    SelectSelectorConfig(
+                        options=list(PAYMENT_METHODS),
+                        translation_key="payment_method",
+                    )
+                ),
+                vol.Required(CONF_INCLUDE_VAT): BooleanSelector(),
+                vol.Required(CONF_NIGHT_START): TimeSelector(),
+                vol.Required(CONF_NIGHT_END): TimeSelector(),
+                vol.Required(CONF_NIGHT_UTC): BooleanSelector(),
+                vol.Required(CONF_GAS_CALORIFIC_VALUE): _number_field(
+                    MIN_CALORIFIC_VALUE, MAX_CALORIFIC_VALUE, "MJ/m³"
+                ),
+                vol.Required(CONF_GAS_SMETS2): BooleanSelector(),
+            }
+        )
+        current = {
+            CONF_METERS: list(coordinator.data),
+            CONF_PAYMENT_METHOD: coordinator.payment_method,
+            CONF_INCLUDE_VAT: coordinator.include_vat,
+            CONF_NIGHT_START: coordinator.night.start.isoformat(),
+            CONF_NIGHT_END: coordinator.night.end.isoformat(),
+            CONF_NIGHT_UTC: coordinator.night.tz is UTC,
+            CONF_GAS_CALORIFIC_VALUE: coordinator.gas_cv,
+            CONF_GAS_SMETS2: coordinator.gas_smets2,
+        }
+        return self.async_show_form(
+            step_id="octopus",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or current
+            ),
+            errors=errors,
+            description_placeholders={"name": entry.title},
         )
 
 

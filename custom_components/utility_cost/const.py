@@ -19,6 +19,7 @@ class EntryType(StrEnum):
     TRACKED_SENSOR = "tracked_sensor"
     TUYA_ACCOUNT = "tuya_account"
     HTTP_METER = "http_meter"
+    OCTOPUS = "octopus"
 
 
 TARIFF_ENTRY_TYPES: Final = frozenset({EntryType.FIXED_TARIFF, EntryType.ESIOS_TARIFF})
@@ -30,6 +31,7 @@ DEVICE_MODELS: Final[dict[str, str]] = {
     EntryType.TUYA_ACCOUNT: "Tuya cloud account",
     EntryType.ESIOS_TARIFF: "Spain PVPC (ESIOS)",
     EntryType.HTTP_METER: "HTTP meter",
+    EntryType.OCTOPUS: "Octopus Energy account",
 }
 
 # Entry data and options
@@ -67,6 +69,23 @@ CONF_ZONE: Final = "zone"
 CONF_MAX_WATTS: Final = "max_watts"
 CONF_ALLOW_REMOTE: Final = "allow_remote"
 CONF_READING_TIMEOUT_S: Final = "reading_timeout_s"
+CONF_ACCOUNT_NUMBER: Final = "account_number"
+CONF_METERS: Final = "meters"
+CONF_INCLUDE_VAT: Final = "include_vat"
+CONF_PAYMENT_METHOD: Final = "payment_method"
+CONF_NIGHT_START: Final = "night_start"
+CONF_NIGHT_END: Final = "night_end"
+CONF_NIGHT_UTC: Final = "night_utc"
+CONF_GAS_CALORIFIC_VALUE: Final = "gas_calorific_value"
+CONF_GAS_SMETS2: Final = "gas_smets2"
+
+# Octopus: how most accounts pay, and the smart meters' Economy 7 night (UTC).
+DEFAULT_PAYMENT_METHOD: Final = "DIRECT_DEBIT"
+PAYMENT_METHODS: Final = ("DIRECT_DEBIT", "NON_DIRECT_DEBIT")
+DEFAULT_NIGHT_START: Final = "00:30:00"
+DEFAULT_NIGHT_END: Final = "07:30:00"
+MIN_CALORIFIC_VALUE: Final = 30.0
+MAX_CALORIFIC_VALUE: Final = 50.0
 
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -98,3 +117,4 @@ METER_SAVE_DELAY_S: Final = 30
 
 EVENT_SESSION_ENDED: Final = f"{DOMAIN}_session_ended"
 EVENT_PRICES_PUBLISHED: Final = f"{DOMAIN}_prices_published"
+EVENT_OCTOPUS_BACKFILL_FINISHED: Final = f"{DOMAIN}_octopus_backfill_finished"

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import partial
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import (
@@ -141,8 +141,15 @@ from .storage import ThrottledStore
 from .tariff import TariffLink, fixed_schedule, tariff_currency
 from .tuya_quota import TuyaQuota
 
+if TYPE_CHECKING:
+    from .octopus_account import OctopusCoordinator
+
 type UtilityCostConfigEntry = ConfigEntry[
-    TariffCoordinator | MeterCoordinator | TuyaCoordinator | HttpMeterCoordinator
+    TariffCoordinator
+    | MeterCoordinator
+    | TuyaCoordinator
+    | HttpMeterCoordinator
+    | OctopusCoordinator
 ]
 
 

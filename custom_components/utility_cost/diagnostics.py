@@ -23,6 +23,7 @@ from .coordinator import (
     UtilityCostConfigEntry,
 )
 from .domain.prices import PriceSegment
+from .octopus_account import OctopusCoordinator
 from .tariff import TariffLink
 from .webhook import webhook_url
 
@@ -93,6 +94,9 @@ async def async_get_config_entry_diagnostics(
         return diagnostics
     if isinstance(coordinator, HttpMeterCoordinator):
         diagnostics["http_meter"] = _http_meter(hass, coordinator)
+        return diagnostics
+    if isinstance(coordinator, OctopusCoordinator):
+        diagnostics["octopus"] = coordinator.diagnostics()
         return diagnostics
     source = hass.states.get(coordinator.source)
     diagnostics["meter"] = {

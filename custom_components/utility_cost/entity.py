@@ -27,6 +27,7 @@ from .coordinator import (
     UtilityCostCoordinator,
     station_identifier,
 )
+from .octopus_account import OctopusMeter
 
 
 def unique_id_for(entry_id: str, key: str, scope: str | None = None) -> str:
@@ -195,4 +196,16 @@ def station_device_info(entry: ConfigEntry, station: Station) -> DeviceInfo:
         },
         manufacturer="utility_cost",
         model="HTTP meter station",
+    )
+
+
+def octopus_device_info(entry: ConfigEntry, meter: OctopusMeter) -> DeviceInfo:
+    """Return the device of an Octopus meter point."""
+    point = meter.point
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"{entry.entry_id}_{point.point}")},
+        name=meter.name,
+        manufacturer="Octopus Energy",
+        model="Gas meter" if point.fuel == "gas" else "Electricity meter",
+        serial_number=meter.serial,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
 from typing import Any, cast
 
 from homeassistant.components.sensor import (
@@ -51,6 +51,7 @@ from .entity import (
     TuyaPlugEntity,
     UtilityCostEntity,
     async_add_device_entities,
+    octopus_device_info,
     plug_device_info,
     plug_online,
     station_device_info,
@@ -58,6 +59,7 @@ from .entity import (
     unique_id_for,
 )
 from .metering import MeterRuntime
+from .octopus_account import CURRENCY, UK, OctopusCoordinator, OctopusMeter
 
 # Coordinators push their updates; entities never poll.
 PARALLEL_UPDATES = 0
@@ -342,6 +344,63 @@ PLUG_SENSORS: tuple[PlugSensorEntityDescription, ...] = (
 )
 
 
+@dataclass(frozen=True, kw_only=True)
+class OctopusSensorEntityDescription(SensorEntityDescription):
+    """A figure of an Octopus meter's imported history."""
+
+    value_fn: Callable[[OctopusMeter], SensorValue]
+    attributes_fn: Callable[[OctopusMeter], dict[str, Any]] = lambda _: {}
+
+
+def _day_end(meter: OctopusMeter) -> datetime | None:
+    if meter.last_day is None:
+        return None
+    following = datetime.combine(meter.last_day + timedelta(days=1), time(0), UK)
+    return following.astimezone(UTC)
+
+
+OCTOPUS_SENSORS: tuple[OctopusSensorEntityDescription, ...] = (
+    OctopusSensorEntityDescription(
+        key="previous_day_consumption",
+        translation_key="previous_day_consumption",
+        device_class=SensorDeviceClass.ENERGY,
+        native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+        suggested_display_precision=2,
+        value_fn=lambda meter: meter.last_day_kwh,
+        attributes_fn=lambda meter: {
+            "day": meter.last_day and meter.last_day.isoformat()
+        },
+    ),
+    OctopusSensorEntityDescription(
+        key="previous_day_cost",
+        translation_key="previous_day_cost",
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement=CURRENCY,
+        suggested_display_precision=2,
+        value_fn=lambda meter: meter.last_day_cost,
+        attributes_fn=lambda meter: {
+            "day": meter.last_day and meter.last_day.isoformat(),
+            "standing_charge": meter.standing_charge,
+        },
+    ),
+    OctopusSensorEntityDescription(
+        key="data_freshness",
+        translation_key="data_freshness",
+        device_class=SensorDeviceClass.TIMESTAMP,
+        entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=_day_end,
+    ),
+    OctopusSensorEntityDescription(
+        key="standing_charge",
+        translation_key="standing_charge",
+        device_class=SensorDeviceClass.MONETARY,
+        native_unit_of_measurement=f"{CURRENCY}/{UnitOfTime.DAYS}",
+        suggested_display_precision=4,
+        value_fn=lambda meter: meter.standing_charge,
+    ),
+)
+
+
 STATION_POWER = SensorEntityDescription(
     key="power",
     device_class=SensorDeviceClass.POWER,
@@ -482,6 +541,13 @@ async def async_setup_entry(
 
         async_add_device_entities(
             meter, lambda: meter.data.stations, async_add_entities, station_sensors
+        )
+    elif isinstance(coordinator, OctopusCoordinator):
+        octopus = coordinator
+        async_add_entities(
+            OctopusMeterSensor(octopus, description, meter)
+            for meter in octopus.data.values()
+            for description in OCTOPUS_SENSORS
         )
     else:
         async_add_entities(
@@ -689,3 +755,43 @@ class StationPowerSensor(
     def native_value(self) -> float | None:
         """Return the last reported power."""
         return self.station.watts
+
+
+class OctopusMeterSensor(UtilityCostEntity[OctopusCoordinator], SensorEntity):
+    """A figure of an Octopus meter, on its meter point's device."""
+
+    entity_description: OctopusSensorEntityDescription
+
+    def __init__(
+        self,
+        coordinator: OctopusCoordinator,
+        description: OctopusSensorEntityDescription,
+        meter: OctopusMeter,
+    ) -> None:
+        """Show ``meter``'s figure."""
+        super().__init__(
+            coordinator,
+            description,
+            device=octopus_device_info(coordinator.config_entry, meter),
+            scope=meter.key,
+        )
+        self.meter_key = meter.key
+
+    @property
+    def _meter(self) -> OctopusMeter | None:
+        return self.coordinator.data.get(self.meter_key)
+
+    @property
+    def native_value(self) -> SensorValue:
+        """Return the figure of the last import."""
+        meter = self._meter
+        return None if meter is None else self.entity_description.value_fn(meter)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Return the day the figure is of (and the standing charge for costs)."""
+        meter = self._meter
+        attributes = (
+            None if meter is None else self.entity_description.attributes_fn(meter)
+        )
+        return attributes or None

@@ -1,23 +1,29 @@
-"""Actions: ``utility_cost.set_quota_reading``."""
+"""Actions: ``utility_cost.set_quota_reading`` and ``utility_cost.octopus_backfill``."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Final, cast
 
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
-from .coordinator import TuyaCoordinator
+from .coordinator import TuyaCoordinator, UtilityCostCoordinator
 from .domain.quota import QuotaSource
+from .octopus_account import UK, OctopusCoordinator, uk_midnight
 
 SERVICE_SET_QUOTA_READING: Final = "set_quota_reading"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_REMAINING: Final = "remaining"
 ATTR_USED: Final = "used"
+SERVICE_OCTOPUS_BACKFILL: Final = "octopus_backfill"
+ATTR_FROM_DATE: Final = "from_date"
+ATTR_TO_DATE: Final = "to_date"
 
 # Numbers are checked in the handler, so that each mistake gets its own message.
 SET_QUOTA_READING_SCHEMA: Final = vol.Schema(
@@ -29,13 +35,30 @@ SET_QUOTA_READING_SCHEMA: Final = vol.Schema(
 )
 
 
+OCTOPUS_BACKFILL_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
+        vol.Required(ATTR_FROM_DATE): cv.date,
+        vol.Optional(ATTR_TO_DATE): cv.date,
+    }
+)
+
+
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's actions."""
 
     async def set_quota_reading(call: ServiceCall) -> None:
         """Tell a Tuya account what its portal says of its quota."""
-        coordinator = _tuya_coordinator(hass, call.data[ATTR_CONFIG_ENTRY_ID])
+        coordinator = cast(
+            TuyaCoordinator,
+            _loaded_coordinator(
+                hass,
+                call.data[ATTR_CONFIG_ENTRY_ID],
+                EntryType.TUYA_ACCOUNT,
+                "not_a_tuya_account",
+            ),
+        )
         remaining = call.data.get(ATTR_REMAINING)
         used = call.data.get(ATTR_USED)
         if remaining is None and used is None:
@@ -65,17 +88,59 @@ def async_setup_services(hass: HomeAssistant) -> None:
         schema=SET_QUOTA_READING_SCHEMA,
     )
 
+    async def octopus_backfill(call: ServiceCall) -> None:
+        """Import an Octopus account's history of a range of days, in the background."""
+        coordinator = cast(
+            OctopusCoordinator,
+            _loaded_coordinator(
+                hass,
+                call.data[ATTR_CONFIG_ENTRY_ID],
+                EntryType.OCTOPUS,
+                "not_an_octopus_account",
+            ),
+        )
+        today = dt_util.utcnow().astimezone(UK).date()
+        first: date = call.data[ATTR_FROM_DATE]
+        last: date = call.data.get(ATTR_TO_DATE) or today - timedelta(days=1)
+        if last >= today:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="backfill_future",
+                translation_placeholders={"today": today.isoformat()},
+            )
+        if first > last:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN, translation_key="backfill_range"
+            )
+        coordinator.config_entry.async_create_background_task(
+            hass,
+            coordinator.async_backfill(
+                uk_midnight(first), uk_midnight(last + timedelta(days=1))
+            ),
+            f"{DOMAIN} octopus backfill {first}",
+        )
 
-def _tuya_coordinator(hass: HomeAssistant, entry_id: str) -> TuyaCoordinator:
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_OCTOPUS_BACKFILL,
+        octopus_backfill,
+        schema=OCTOPUS_BACKFILL_SCHEMA,
+    )
+
+
+def _loaded_coordinator(
+    hass: HomeAssistant, entry_id: str, entry_type: EntryType, wrong_key: str
+) -> UtilityCostCoordinator[object]:
+    """Return the coordinator of a loaded entry of ``entry_type``, or refuse."""
     entry = hass.config_entries.async_get_entry(entry_id)
     if (
         entry is None
         or entry.domain != DOMAIN
-        or entry.data.get(CONF_ENTRY_TYPE) != EntryType.TUYA_ACCOUNT
+        or entry.data.get(CONF_ENTRY_TYPE) != entry_type
     ):
         raise ServiceValidationError(
             translation_domain=DOMAIN,
-            translation_key="not_a_tuya_account",
+            translation_key=wrong_key,
             translation_placeholders={"entry_id": entry_id},
         )
     if entry.state is not ConfigEntryState.LOADED:
@@ -84,5 +149,4 @@ def _tuya_coordinator(hass: HomeAssistant, entry_id: str) -> TuyaCoordinator:
             translation_key="account_not_loaded",
             translation_placeholders={"name": entry.title},
         )
-    # A loaded Tuya account's runtime data is its coordinator.
-    return cast(TuyaCoordinator, entry.runtime_data)
+    return cast(UtilityCostCoordinator[object], entry.runtime_data)

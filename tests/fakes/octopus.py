@@ -172,6 +172,7 @@ class FakeOctopus(LoopbackServer):
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     delay_s: float = 0.0
+    account: dict[str, Any] = field(default_factory=account_payload)
 
     def __post_init__(self) -> None:
         """Add the routes."""
@@ -233,7 +234,7 @@ class FakeOctopus(LoopbackServer):
             return refused
         if request.match_info["number"] != ACCOUNT:
             return web.json_response({"detail": "Not found."}, status=404)
-        return web.json_response(account_payload())
+        return web.json_response(self.account)
 
     async def _rates(self, request: web.Request) -> web.Response:
         if (refused := self._check(request, auth=False)) is not None:

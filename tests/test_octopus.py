@@ -1,0 +1,647 @@
+"""An Octopus Energy account: its flows, its meters' history in statistics, faults."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.recorder import Recorder
+from homeassistant.components.recorder.statistics import statistics_during_period
+from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers.recorder import get_instance
+from homeassistant.setup import async_setup_component
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+    async_get_persistent_notifications,
+)
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+from pytest_homeassistant_custom_component.typing import (
+    ClientSessionGenerator,
+    WebSocketGenerator,
+)
+
+from custom_components.utility_cost.const import DOMAIN
+from custom_components.utility_cost.domain.octopus import bill_cost
+from tests.fakes.octopus import (
+    ACCOUNT,
+    API_KEY,
+    EXPORT_MPAN,
+    EXPORT_SERIAL,
+    GAS_MPRN,
+    GAS_SERIAL,
+    IMPORT_MPAN,
+    IMPORT_SERIAL,
+    FakeOctopus,
+    agile_pence,
+    consumption_kwh,
+)
+
+from .conftest import advance, use_madrid_time
+
+IMPORT_ID = f"utility_cost:octopus_{IMPORT_MPAN}_{IMPORT_SERIAL.lower()}"
+EXPORT_ID = f"utility_cost:octopus_{EXPORT_MPAN}_{EXPORT_SERIAL.lower()}"
+GAS_ID = f"utility_cost:octopus_{GAS_MPRN}_{GAS_SERIAL.lower()}"
+HALF_HOUR = timedelta(minutes=30)
+TODAY = datetime(2026, 1, 12, tzinfo=UTC)  # UK midnight in winter
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(
+    recorder_mock: Recorder, enable_custom_integrations: None
+) -> None:
+    """Load this repository's integration, after the recorder."""
+
+
+@pytest.fixture(autouse=True)
+async def madrid_time(
+    recorder_mock: Recorder, hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """Run on the suite's Monday morning, after the recorder."""
+    await use_madrid_time(hass, freezer)
+
+
+@pytest.fixture
+async def octopus(socket_enabled: None) -> AsyncGenerator[FakeOctopus]:
+    fake = FakeOctopus()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+def octopus_entry(
+    fake: FakeOctopus, *, key: str = API_KEY, **options: Any
+) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=f"Octopus {ACCOUNT}",
+        entry_id="octopus_account",
+        unique_id=ACCOUNT,
+        data={
+            "entry_type": "octopus",
+            "account_number": ACCOUNT,
+            "api_key": key,
+            "base_url": fake.api_url,
+            "currency": "GBP",
+        },
+        options=options,
+    )
+
+
+async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    await async_wait_recording_done(hass)
+
+
+async def _sums(hass: HomeAssistant, statistic_id: str) -> list[dict[str, Any]]:
+    await async_wait_recording_done(hass)
+    rows = await get_instance(hass).async_add_executor_job(
+        statistics_during_period,
+        hass,
+        TODAY - timedelta(days=60),
+        None,
+        {statistic_id},
+        "hour",
+        None,
+        {"sum", "state"},
+    )
+    return list(rows.get(statistic_id, []))
+
+
+def _agile_day_cost(day: datetime) -> float:
+    """The import meter's cost of a UK day on Agile, from the fake's own formulas."""
+    total = 0.0
+    for i in range(48):
+        at = day + i * HALF_HOUR
+        total += bill_cost(
+            consumption_kwh(at, "import"), round(agile_pence(at) * 1.05, 4) / 100
+        )
+    return total
+
+
+# --- config flow ----------------------------------------------------------------
+
+
+async def _start(hass: HomeAssistant, advanced: bool = True) -> dict[str, Any]:
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER, "show_advanced_options": advanced}
+    )
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "octopus"}
+    )
+
+
+async def test_account_added(hass: HomeAssistant, octopus: FakeOctopus) -> None:
+    result = await _start(hass)
+    assert result["step_id"] == "octopus"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            "api_key": f" {API_KEY} ",
+            "account_number": "a-1b2c3d4e",
+            "base_url": octopus.api_url + "/",
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == f"Octopus {ACCOUNT}"
+    assert result["data"] == {
+        "entry_type": "octopus",
+        "account_number": ACCOUNT,
+        "api_key": API_KEY,
+        "base_url": octopus.api_url,
+        "currency": "GBP",
+    }
+    assert result["result"].unique_id == ACCOUNT
+    await hass.async_block_till_done()
+    assert result["result"].state is ConfigEntryState.LOADED
+
+
+@pytest.mark.parametrize(
+    ("answers", "failure", "errors"),
+    [
+        (
+            {"account_number": "12345"},
+            None,
+            {"account_number": "invalid_account_number"},
+        ),
+        (
+            {"account_number": "A-00000000"},
+            None,
+            {"account_number": "account_not_found"},
+        ),
+        ({"api_key": "sk_live_wrong"}, None, {"base": "invalid_auth"}),
+        ({}, 503, {"base": "cannot_connect"}),
+        ({"base_url": "ftp://nowhere"}, None, {"base_url": "invalid_url"}),
+    ],
+)
+async def test_account_form_errors(
+    hass: HomeAssistant,
+    octopus: FakeOctopus,
+    answers: dict[str, str],
+    failure: int | None,
+    errors: dict[str, str],
+) -> None:
+    if failure is not None:
+        octopus.fail(failure)
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            "api_key": API_KEY,
+            "account_number": ACCOUNT,
+            "base_url": octopus.api_url,
+            **answers,
+        },
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == errors
+    assert not hass.config_entries.async_entries(DOMAIN)
+
+
+async def test_account_only_once(hass: HomeAssistant, octopus: FakeOctopus) -> None:
+    await _setup(hass, octopus_entry(octopus))
+    result = await _start(hass, advanced=False)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"api_key": API_KEY, "account_number": ACCOUNT}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+
+
+async def test_refused_key_asks_for_a_new_one(
+    hass: HomeAssistant, octopus: FakeOctopus
+) -> None:
+    entry = octopus_entry(octopus, key="sk_live_old")
+    await _setup(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress()
+    assert [flow["context"]["source"] for flow in flows] == ["reauth"]
+    result = await hass.config_entries.flow.async_configure(
+        flows[0]["flow_id"], {"api_key": "sk_live_still_wrong"}
+    )
+    assert result["errors"] == {"base": "invalid_auth"}
+    result = await hass.config_entries.flow.async_configure(
+        flows[0]["flow_id"], {"api_key": API_KEY}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reauth_successful"
+    assert entry.data["api_key"] == API_KEY
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
+@pytest.mark.parametrize("advanced", [True, False])
+async def test_reconfigure(
+    hass: HomeAssistant, octopus: FakeOctopus, advanced: bool
+) -> None:
+    entry = octopus_entry(octopus)
+    await _setup(hass, entry)
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN,
+        context={
+            "source": "reconfigure",
+            "entry_id": entry.entry_id,
+            "show_advanced_options": advanced,
+        },
+    )
+    assert result["step_id"] == "reconfigure_octopus"
+    answer = {"api_key": "sk_live_wrong"}
+    if advanced:
+        answer["base_url"] = octopus.api_url
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], answer)
+    assert result["errors"] == {"base": "invalid_auth"}
+    if advanced:
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {**answer, "base_url": "nowhere"}
+        )
+        assert result["errors"] == {"base_url": "invalid_url"}
+    answer["api_key"] = API_KEY
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], answer)
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.data["base_url"] == octopus.api_url
+
+
+# --- history --------------------------------------------------------------------
+
+
+async def test_history_is_imported_with_its_cost(
+    hass: HomeAssistant, octopus: FakeOctopus
+) -> None:
+    """30 days of every meter, priced at the agreement in force, in statistics."""
+    entry = octopus_entry(octopus)
+    await _setup(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+
+    rows = await _sums(hass, f"{IMPORT_ID}_consumption")
+    assert len(rows) == 30 * 24
+    start = TODAY - timedelta(days=30)
+    expected = sum(
+        consumption_kwh(start + i * HALF_HOUR, "import") for i in range(30 * 48)
+    )
+    assert rows[-1]["sum"] == pytest.approx(expected)
+    # The last day is all Agile; its cost is the half-hours' bill costs.
+    cost = await _sums(hass, f"{IMPORT_ID}_cost")
+    day_cost = cost[-1]["sum"] - cost[-25]["sum"]
+    assert day_cost == pytest.approx(_agile_day_cost(TODAY - timedelta(days=1)))
+    # The day the tariff changed at 14:30: Economy 7 (day rate 31.5p after 07:30
+    # UTC) until then, Agile after.
+    change_day = datetime(2026, 1, 10, tzinfo=UTC)
+    hour = next(
+        r for r in cost if r["start"] == (change_day + timedelta(hours=13)).timestamp()
+    )
+    kwh = consumption_kwh(change_day + timedelta(hours=13), "import")
+    assert hour["state"] == pytest.approx(2 * bill_cost(kwh, 0.315), abs=0.011)
+    # Export and gas (SMETS2: m3 to kWh at 38.8 MJ/m3).
+    export = await _sums(hass, f"{EXPORT_ID}_consumption")
+    assert export[-1]["sum"] > 0
+    gas = await _sums(hass, f"{GAS_ID}_consumption")
+    assert gas[0]["state"] == pytest.approx(
+        (consumption_kwh(start, "gas") + consumption_kwh(start + HALF_HOUR, "gas"))
+        * 1.02264
+        * 38.8
+        / 3.6,
+        rel=1e-4,
+    )
+
+    state = hass.states.get(
+        f"sensor.octopus_electricity_{IMPORT_MPAN}_previous_day_consumption"
+    )
+    assert state is not None
+    assert float(state.state) == pytest.approx(
+        sum(
+            consumption_kwh(TODAY - timedelta(days=1) + i * HALF_HOUR, "import")
+            for i in range(48)
+        ),
+        abs=0.001,
+    )
+    assert state.attributes["day"] == "2026-01-11"
+    cost_state = hass.states.get(
+        f"sensor.octopus_electricity_{IMPORT_MPAN}_previous_day_cost"
+    )
+    assert float(cost_state.state) == pytest.approx(
+        _agile_day_cost(TODAY - timedelta(days=1)), abs=0.01
+    )
+    assert cost_state.attributes["standing_charge"] == pytest.approx(0.4725)
+    assert hass.states.get(
+        f"sensor.octopus_electricity_{IMPORT_MPAN}_data_up_to"
+    ).state == ("2026-01-12T00:00:00+00:00")
+    assert float(
+        hass.states.get(
+            f"sensor.octopus_electricity_{IMPORT_MPAN}_standing_charge"
+        ).state
+    ) == pytest.approx(0.4725)
+
+
+async def test_catch_up_imports_only_new_days(
+    hass: HomeAssistant, octopus: FakeOctopus, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = octopus_entry(octopus)
+    await _setup(hass, entry)
+    before = (await _sums(hass, f"{IMPORT_ID}_consumption"))[-1]["sum"]
+    octopus.requests.clear()
+    # The next day's data arrives; the next run a day later imports that day only.
+    octopus.data_until += timedelta(days=1)
+    await advance(hass, freezer, timedelta(days=1))
+    rows = await _sums(hass, f"{IMPORT_ID}_consumption")
+    assert len(rows) == 31 * 24
+    added = sum(consumption_kwh(TODAY + i * HALF_HOUR, "import") for i in range(48))
+    assert rows[-1]["sum"] == pytest.approx(before + added)
+    consumption = [q for path, q in octopus.requests if path.endswith("/consumption/")]
+    assert {q["period_from"] for q in consumption} == {"2026-01-12T00:00:00Z"}
+
+
+async def test_busy_api_backs_off_and_keeps_what_was_imported(
+    hass: HomeAssistant, octopus: FakeOctopus, freezer: FrozenDateTimeFactory
+) -> None:
+    entry = octopus_entry(octopus)
+    await _setup(hass, entry)
+    coordinator = entry.runtime_data
+    octopus.fail(429, '{"detail": "Request was throttled."}', times=5)
+    octopus.data_until += timedelta(days=1)
+    for expected in (60, 120):
+        await advance(hass, freezer, coordinator.update_interval)
+        assert not coordinator.last_update_success
+        assert coordinator.update_interval == timedelta(minutes=expected)
+    state = hass.states.get(
+        f"sensor.octopus_electricity_{IMPORT_MPAN}_previous_day_consumption"
+    )
+    assert state.state == "unavailable"
+    assert len(await _sums(hass, f"{IMPORT_ID}_consumption")) == 30 * 24
+
+
+async def test_a_malformed_page_stops_the_import_cleanly(
+    hass: HomeAssistant, octopus: FakeOctopus, caplog: pytest.LogCaptureFixture
+) -> None:
+    octopus.fail(
+        200, '{"results": [{"consumption": "x"}]}', path_contains="/consumption/"
+    )
+    entry = octopus_entry(octopus)
+    await _setup(hass, entry)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    assert "the import stopped" in caplog.text
+    assert await _sums(hass, f"{IMPORT_ID}_consumption") == []
+
+
+async def test_only_chosen_meters(hass: HomeAssistant, octopus: FakeOctopus) -> None:
+    key = f"gas_{GAS_MPRN}_{GAS_SERIAL}"
+    entry = octopus_entry(octopus, meters=[key], gas_smets2=False)
+    await _setup(hass, entry)
+    assert list(entry.runtime_data.data) == [key]
+    gas = await _sums(hass, f"{GAS_ID}_consumption")
+    start = TODAY - timedelta(days=30)
+    # SMETS1: the rows are kWh already.
+    assert gas[0]["state"] == pytest.approx(
+        consumption_kwh(start, "gas") + consumption_kwh(start + HALF_HOUR, "gas"),
+        abs=1e-6,
+    )
+    assert await _sums(hass, f"{IMPORT_ID}_consumption") == []
+
+
+async def test_options(hass: HomeAssistant, octopus: FakeOctopus) -> None:
+    entry = octopus_entry(octopus)
+    await _setup(hass, entry)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["step_id"] == "octopus"
+    answer = {
+        "meters": [f"electricity_{IMPORT_MPAN}_{IMPORT_SERIAL}"],
+        "payment_method": "NON_DIRECT_DEBIT",
+        "include_vat": False,
+        "night_start": "00:00:00",
+        "night_end": "07:00",
+        "night_utc": False,
+        "gas_calorific_value": 60,
+        "gas_smets2": True,
+    }
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], answer
+    )
+    assert result["errors"] == {"gas_calorific_value": "invalid_calorific_value"}
+    answer["gas_calorific_value"] = 39.2
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], answer
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {
+        "meters": [f"electricity_{IMPORT_MPAN}_{IMPORT_SERIAL}"],
+        "payment_method": "NON_DIRECT_DEBIT",
+        "include_vat": False,
+        "night_start": "00:00:00",
+        "night_end": "07:00:00",
+        "night_utc": False,
+        "gas_calorific_value": 39.2,
+        "gas_smets2": True,
+    }
+    await hass.async_block_till_done()
+    assert list(entry.runtime_data.data) == [
+        f"electricity_{IMPORT_MPAN}_{IMPORT_SERIAL}"
+    ]
+
+
+async def test_options_need_the_account(
+    hass: HomeAssistant, octopus: FakeOctopus
+) -> None:
+    octopus.fail(503, times=10)
+    entry = octopus_entry(octopus)
+    await _setup(hass, entry)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "account_not_loaded"
+
+
+async def test_imported_statistics_pass_energy_validation(
+    hass: HomeAssistant, octopus: FakeOctopus, hass_ws_client: WebSocketGenerator
+) -> None:
+    assert await async_setup_component(hass, "energy", {})
+    await _setup(hass, octopus_entry(octopus))
+    client = await hass_ws_client(hass)
+    await client.send_json_auto_id(
+        {
+            "type": "energy/save_prefs",
+            "energy_sources": [
+                {
+                    "type": "grid",
+                    "flow_from": [
+                        {
+                            "stat_energy_from": f"{IMPORT_ID}_consumption",
+                            "stat_cost": f"{IMPORT_ID}_cost",
+                            "entity_energy_price": None,
+                            "number_energy_price": None,
+                        }
+                    ],
+                    "flow_to": [],
+                    "cost_adjustment_day": 0,
+                },
+                {
+                    "type": "gas",
+                    "stat_energy_from": f"{GAS_ID}_consumption",
+                    "stat_cost": f"{GAS_ID}_cost",
+                    "entity_energy_price": None,
+                    "number_energy_price": None,
+                },
+            ],
+        }
+    )
+    assert (await client.receive_json())["success"]
+    await client.send_json_auto_id({"type": "energy/validate"})
+    result = await client.receive_json()
+    assert result["success"]
+    assert result["result"]["energy_sources"] == [[], []]
+
+
+async def test_diagnostics_without_the_key(
+    hass: HomeAssistant, octopus: FakeOctopus, hass_client: ClientSessionGenerator
+) -> None:
+    entry = octopus_entry(octopus)
+    await _setup(hass, entry)
+    diagnostics = await get_diagnostics_for_config_entry(hass, hass_client, entry)
+    assert API_KEY not in str(diagnostics)
+    meters = diagnostics["octopus"]["meters"]
+    assert set(meters) == {
+        f"electricity_{IMPORT_MPAN}_{IMPORT_SERIAL}",
+        f"electricity_{EXPORT_MPAN}_{EXPORT_SERIAL}",
+        f"gas_{GAS_MPRN}_{GAS_SERIAL}",
+    }
+    assert meters[f"gas_{GAS_MPRN}_{GAS_SERIAL}"]["last_day"] == "2026-01-11"
+
+
+# --- backfill ---------------------------------------------------------------------
+
+
+async def _backfill(hass: HomeAssistant, **data: Any) -> None:
+    await hass.services.async_call(
+        DOMAIN,
+        "octopus_backfill",
+        {"config_entry_id": "octopus_account", **data},
+        blocking=True,
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
+    await async_wait_recording_done(hass)
+
+
+async def test_backfill_imports_older_history(
+    hass: HomeAssistant, octopus: FakeOctopus
+) -> None:
+    """Older history goes before the imported days; their sums move up."""
+    entry = octopus_entry(
+        octopus, meters=[f"electricity_{IMPORT_MPAN}_{IMPORT_SERIAL}"]
+    )
+    await _setup(hass, entry)
+    before = (await _sums(hass, f"{IMPORT_ID}_consumption"))[-1]["sum"]
+    events = async_capture_events(hass, "utility_cost_octopus_backfill_finished")
+    await _backfill(hass, from_date="2025-11-01", to_date="2025-12-12")
+    rows = await _sums(hass, f"{IMPORT_ID}_consumption")
+    first = datetime(2025, 11, 1, tzinfo=UTC)
+    added = sum(
+        consumption_kwh(first + i * HALF_HOUR, "import") for i in range(42 * 48)
+    )
+    assert rows[-1]["sum"] == pytest.approx(before + added)
+    assert events[0].data == {
+        "entry_id": "octopus_account",
+        "from_date": "2025-11-01",
+        "to_date": "2025-12-12",
+        "hours": 42 * 24,
+        "error": None,
+    }
+    notifications = async_get_persistent_notifications(hass)
+    assert (
+        "Imported 1008 hours"
+        in (notifications["utility_cost_octopus_backfill_octopus_account"]["message"])
+    )
+    # The sensors still show the newest day, not the backfilled one.
+    state = hass.states.get(
+        f"sensor.octopus_electricity_{IMPORT_MPAN}_previous_day_consumption"
+    )
+    assert state.attributes["day"] == "2026-01-11"
+
+
+async def test_backfill_that_fails_says_so(
+    hass: HomeAssistant, octopus: FakeOctopus
+) -> None:
+    entry = octopus_entry(octopus, meters=[f"gas_{GAS_MPRN}_{GAS_SERIAL}"])
+    await _setup(hass, entry)
+    events = async_capture_events(hass, "utility_cost_octopus_backfill_finished")
+    octopus.fail(500, path_contains="/consumption/", times=2)
+    await _backfill(hass, from_date="2025-10-01")
+    assert events[0].data["hours"] == 0
+    assert events[0].data["to_date"] == "2026-01-11"
+    assert events[0].data["error"] == "HTTP 500"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"from_date": "2026-01-01", "to_date": "2026-01-12"}, "before today"),
+        ({"from_date": "2026-01-05", "to_date": "2026-01-01"}, "first day is after"),
+        (
+            {"from_date": "2026-01-01", "config_entry_id": "nope"},
+            "nope is not an Octopus Energy account",
+        ),
+    ],
+)
+async def test_backfill_refuses_bad_input(
+    hass: HomeAssistant, octopus: FakeOctopus, data: dict[str, str], message: str
+) -> None:
+    await _setup(hass, octopus_entry(octopus, meters=[]))
+    with pytest.raises(ServiceValidationError, match=message):
+        await _backfill(hass, **data)
+
+
+async def test_backfill_needs_the_account_loaded(
+    hass: HomeAssistant, octopus: FakeOctopus
+) -> None:
+    octopus.fail(503, times=10)
+    await _setup(hass, octopus_entry(octopus))
+    with pytest.raises(ServiceValidationError, match="is not loaded"):
+        await _backfill(hass, from_date="2026-01-01")
+
+
+async def test_meters_without_data(hass: HomeAssistant, octopus: FakeOctopus) -> None:
+    """A meter the API has no consumption for, or whose data is not there yet."""
+    octopus.fail(404, path_contains=f"/{IMPORT_SERIAL}/consumption/", times=2)
+    # The export meter's agreement ended: no standing charge now.
+    point = octopus.account["properties"][1]["electricity_meter_points"][1]
+    point["agreements"][0]["valid_to"] = "2026-01-01T00:00:00Z"
+    # Gas data stops 5 hours into the first day: no whole day yet.
+    octopus.data_until = TODAY - timedelta(days=30) + timedelta(hours=5)
+    entry = octopus_entry(octopus)
+    await _setup(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    assert await _sums(hass, f"{IMPORT_ID}_consumption") == []
+    assert await _sums(hass, f"{GAS_ID}_consumption") == []
+    assert (
+        hass.states.get(f"sensor.octopus_export_{EXPORT_MPAN}_standing_charge").state
+        == "unknown"
+    )
+    # Nothing at all in the range: nothing to import either.
+    octopus.data_until = TODAY - timedelta(days=40)
+    assert (
+        await entry.runtime_data.async_import(
+            entry.runtime_data.data[f"gas_{GAS_MPRN}_{GAS_SERIAL}"],
+            TODAY - timedelta(days=30),
+            TODAY,
+        )
+        == 0
+    )
+
+
+async def test_removing_the_account_keeps_its_statistics(
+    hass: HomeAssistant, octopus: FakeOctopus
+) -> None:
+    entry = octopus_entry(octopus, meters=[f"gas_{GAS_MPRN}_{GAS_SERIAL}"])
+    await _setup(hass, entry)
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    assert len(await _sums(hass, f"{GAS_ID}_consumption")) == 30 * 24
