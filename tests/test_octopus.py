@@ -645,3 +645,64 @@ async def test_removing_the_account_keeps_its_statistics(
     await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert len(await _sums(hass, f"{GAS_ID}_consumption")) == 30 * 24
+
+
+async def test_each_meter_has_the_price_entities(
+    hass: HomeAssistant, octopus: FakeOctopus
+) -> None:
+    """Agile's half-hourly rate, the cheap-time entities and tomorrow's event."""
+    events = async_capture_events(hass, "utility_cost_prices_published")
+    await _setup(hass, octopus_entry(octopus))
+    device = f"octopus_electricity_{IMPORT_MPAN}"
+    now = datetime(2026, 1, 12, 9, tzinfo=UTC)
+    current = hass.states.get(f"sensor.{device}_current_price")
+    assert current.attributes["unit_of_measurement"] == "GBP/kWh"
+    assert float(current.state) == pytest.approx(
+        round(agile_pence(now) * 1.05, 4) / 100
+    )
+    assert current.attributes["rate"] == "standard"
+    assert len(current.attributes["today"]) == 48
+    # Days are Home Assistant's (Madrid here): Agile's rates known until 23:00 UTC
+    # cover Madrid's tomorrow.
+    assert len(current.attributes["tomorrow"]) == 48
+    assert hass.states.get(f"sensor.{device}_next_price_change").state == (
+        "2026-01-12T09:30:00+00:00"
+    )
+    assert hass.states.get(f"binary_sensor.{device}_in_cheapest_window") is not None
+    assert hass.states.get(f"number.{device}_cheapest_hours").state == "3"
+    # The export's fixed rate and the gas rate have theirs too.
+    assert float(
+        hass.states.get(f"sensor.octopus_export_{EXPORT_MPAN}_current_price").state
+    ) == pytest.approx(0.1575)
+    assert float(
+        hass.states.get(f"sensor.octopus_gas_{GAS_MPRN}_current_price").state
+    ) == pytest.approx(0.063)
+    published = {event.data["tariff"]: event.data for event in events}
+    agile = published[f"Octopus electricity {IMPORT_MPAN}"]
+    assert agile["day"] == "2026-01-13"
+    assert agile["currency"] == "GBP"
+    assert agile["cheapest_window"]["hours"] == 3
+    assert len(events) == 3  # once per meter, not again at the next refresh
+
+
+async def test_economy7_rates_on_the_clock(
+    hass: HomeAssistant, octopus: FakeOctopus
+) -> None:
+    """Before the change to Agile, the import meter was on Economy 7."""
+    octopus.account["properties"][1]["electricity_meter_points"][0]["agreements"] = [
+        {
+            "tariff_code": "E-2R-VAR-22-11-01-C",
+            "valid_from": "2023-07-01T00:00:00Z",
+            "valid_to": None,
+        }
+    ]
+    await _setup(hass, octopus_entry(octopus, include_vat=False))
+    current = hass.states.get(f"sensor.octopus_electricity_{IMPORT_MPAN}_current_price")
+    assert float(current.state) == pytest.approx(0.30)
+    assert current.attributes["rate"] == "day"
+    assert (
+        hass.states.get(
+            f"sensor.octopus_electricity_{IMPORT_MPAN}_next_price_change"
+        ).state
+        == "2026-01-13T00:30:00+00:00"
+    )

@@ -59,7 +59,7 @@ PLATFORMS: dict[EntryType, list[Platform]] = {
     EntryType.TRACKED_SENSOR: [Platform.SENSOR],
     EntryType.TUYA_ACCOUNT: [Platform.SENSOR, Platform.SWITCH],
     EntryType.HTTP_METER: [Platform.SENSOR],
-    EntryType.OCTOPUS: [Platform.SENSOR],
+    EntryType.OCTOPUS: _TARIFF_PLATFORMS,
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from homeassistant.components.binary_sensor import (
     BinarySensorEntity,
@@ -14,7 +14,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .coordinator import TariffCoordinator, UtilityCostConfigEntry
-from .entity import TariffEntity
+from .entity import TariffEntity, entry_tariffs
 
 # Coordinators push their updates; entities never poll.
 PARALLEL_UPDATES = 0
@@ -83,9 +83,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a tariff's binary sensors."""
-    # Only tariffs forward this platform.
-    tariff = cast(TariffCoordinator, entry.runtime_data)
-    async_add_entities(TariffBinarySensor(tariff, d) for d in BINARY_SENSORS)
+    async_add_entities(
+        TariffBinarySensor(tariff, description)
+        for tariff in entry_tariffs(entry)
+        for description in BINARY_SENSORS
+    )
 
 
 class TariffBinarySensor(TariffEntity, BinarySensorEntity):

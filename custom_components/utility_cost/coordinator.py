@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -43,6 +43,7 @@ from homeassistant.core import (
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.event import (
     async_track_point_in_utc_time,
     async_track_state_change_event,
@@ -122,7 +123,7 @@ from .domain.plugs import (
     read_plug,
     switch_codes,
 )
-from .domain.prices import IntervalSchedule, PriceSchedule
+from .domain.prices import IntervalSchedule, PriceInterval, PriceSchedule
 from .domain.pvpc import Zone, local_day
 from .domain.quota import DEFAULT_MONTHLY_CAP
 from .domain.readings import DEFAULT_MAX_WATTS, StationReading
@@ -154,9 +155,16 @@ type UtilityCostConfigEntry = ConfigEntry[
 
 
 class UtilityCostCoordinator[DataT](DataUpdateCoordinator[DataT]):
-    """A coordinator of one of this integration's config entries."""
+    """A coordinator of one of this integration's config entries.
+
+    ``device`` and ``scope`` are where its entities go by default: the entry's own
+    device when None, or a device of the entry (an Octopus meter) and the name of
+    that device in their unique ids.
+    """
 
     config_entry: UtilityCostConfigEntry
+    device: DeviceInfo | None = None
+    scope: str | None = None
 
 
 def meter_store_key(entry_id: str) -> str:
@@ -179,11 +187,27 @@ class TariffCoordinator(UtilityCostCoordinator[TariffOutlook]):
     # The attribute of the current price that names its label (a band, a period).
     label_attribute = "band"
 
-    def __init__(self, hass: HomeAssistant, entry: UtilityCostConfigEntry) -> None:
-        """Prepare the tariff's schedule and settings."""
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry: UtilityCostConfigEntry,
+        *,
+        scope: str | None = None,
+        device: DeviceInfo | None = None,
+    ) -> None:
+        """Prepare the tariff's schedule and settings.
+
+        An entry with several tariffs (an Octopus account: one per meter) gives each
+        its ``scope`` and ``device``.
+        """
         super().__init__(
-            hass, LOGGER, config_entry=entry, name=f"{DOMAIN} tariff {entry.title}"
+            hass,
+            LOGGER,
+            config_entry=entry,
+            name=f"{DOMAIN} tariff {entry.title} {scope or ''}".rstrip(),
         )
+        self.scope = scope
+        self.device = device
         self.schedule: PriceSchedule = self._initial_schedule()
         self.currency = tariff_currency(entry)
         standing_charge = entry.options.get(CONF_STANDING_CHARGE)
@@ -192,7 +216,11 @@ class TariffCoordinator(UtilityCostCoordinator[TariffOutlook]):
         )
         self.settings = AutomationSettings()
         self._settings_store = ThrottledStore(
-            hass, tariff_store_key(entry.entry_id), self._settings_to_store
+            hass,
+            tariff_store_key(
+                entry.entry_id if scope is None else f"{entry.entry_id}_{scope}"
+            ),
+            self._settings_to_store,
         )
         self._kept_window: PriceWindow | None = None
         self._unsub_change: CALLBACK_TYPE | None = None
@@ -226,12 +254,13 @@ class TariffCoordinator(UtilityCostCoordinator[TariffOutlook]):
             self.settings = replace(self.settings, cheapest_hours=cheapest_hours)
             self._kept_window = None  # a window of the old length
         self._settings_store.schedule_save()
-        self.async_set_updated_data(self._outlook())
+        self.async_set_updated_data(self.outlook())
 
     async def _async_update_data(self) -> TariffOutlook:
-        return self._outlook()
+        return self.outlook()
 
-    def _outlook(self) -> TariffOutlook:
+    def outlook(self) -> TariffOutlook:
+        """Recompute the outlook now, and when it next changes with time."""
         outlook = self._outlook_now()
         if self.settings.cheap_threshold is None and outlook.today is not None:
             # Until the user sets one: cheap means at most today's average.
@@ -261,12 +290,39 @@ class TariffCoordinator(UtilityCostCoordinator[TariffOutlook]):
     @callback
     def _time_changed(self, _now: datetime) -> None:
         self._unsub_change = None
-        self.async_set_updated_data(self._outlook())
+        self.async_set_updated_data(self.outlook())
 
     def _cancel_change(self) -> None:
         if self._unsub_change is not None:
             self._unsub_change()
             self._unsub_change = None
+
+    def fire_published(self, day: date, intervals: Sequence[PriceInterval]) -> None:
+        """Tell automations that a new day's prices are out."""
+        stats = PriceStats.of(intervals)
+        window = cheapest_window(intervals, intervals[0].start, self.settings.duration)
+        self.hass.bus.async_fire(
+            EVENT_PRICES_PUBLISHED,
+            {
+                "entry_id": self.config_entry.entry_id,
+                "tariff": self.config_entry.title
+                if self.device is None
+                else str(self.device.get("name")),
+                "day": day.isoformat(),
+                "currency": self.currency,
+                "min": stats.minimum,
+                "max": stats.maximum,
+                "average": round(stats.average, 6),
+                "cheapest_window": None
+                if window is None
+                else {
+                    "start": window.start.isoformat(),
+                    "end": window.end.isoformat(),
+                    "average_price": round(window.average_price, 6),
+                    "hours": self.settings.cheapest_hours,
+                },
+            },
+        )
 
     async def async_shutdown(self) -> None:
         """Stop following time; write the settings."""
@@ -322,7 +378,7 @@ class EsiosCoordinator(TariffCoordinator):
             added, attempt = await self.prices.async_fetch_due(dt_util.utcnow())
         except EsiosAuthenticationError as err:
             self._take_prices()
-            outlook = self._outlook()
+            outlook = self.outlook()
             if outlook.current.price is None:
                 raise ConfigEntryAuthFailed(
                     translation_domain=DOMAIN, translation_key="esios_token_refused"
@@ -331,7 +387,7 @@ class EsiosCoordinator(TariffCoordinator):
             self.config_entry.async_start_reauth(self.hass)
             return outlook
         self._take_prices()
-        outlook = self._outlook()
+        outlook = self.outlook()
         self._unsub_fetch = async_track_point_in_utc_time(
             self.hass, self._fetch_due, attempt
         )
@@ -344,7 +400,7 @@ class EsiosCoordinator(TariffCoordinator):
         today = local_day(dt_util.utcnow(), self.prices.zone)
         for day in added:
             if day > today:
-                self._fire_published(day)
+                self.fire_published(day, self.prices.days[day])
         return outlook
 
     @callback
@@ -358,32 +414,6 @@ class EsiosCoordinator(TariffCoordinator):
         if self._unsub_fetch is not None:
             self._unsub_fetch()
             self._unsub_fetch = None
-
-    def _fire_published(self, day: date) -> None:
-        """Tell automations that a new day's prices are out."""
-        intervals = self.prices.days[day]
-        stats = PriceStats.of(intervals)
-        window = cheapest_window(intervals, intervals[0].start, self.settings.duration)
-        self.hass.bus.async_fire(
-            EVENT_PRICES_PUBLISHED,
-            {
-                "entry_id": self.config_entry.entry_id,
-                "tariff": self.config_entry.title,
-                "day": day.isoformat(),
-                "currency": self.currency,
-                "min": stats.minimum,
-                "max": stats.maximum,
-                "average": round(stats.average, 6),
-                "cheapest_window": None
-                if window is None
-                else {
-                    "start": window.start.isoformat(),
-                    "end": window.end.isoformat(),
-                    "average_price": round(window.average_price, 6),
-                    "hours": self.settings.cheapest_hours,
-                },
-            },
-        )
 
     async def async_shutdown(self) -> None:
         """Stop fetching."""

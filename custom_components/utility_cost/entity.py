@@ -27,7 +27,7 @@ from .coordinator import (
     UtilityCostCoordinator,
     station_identifier,
 )
-from .octopus_account import OctopusMeter
+from .octopus_account import OctopusCoordinator
 
 
 def unique_id_for(entry_id: str, key: str, scope: str | None = None) -> str:
@@ -65,8 +65,11 @@ class UtilityCostEntity[CoordinatorT: UtilityCostCoordinator[Any]](
         super().__init__(coordinator)
         entry = coordinator.config_entry
         self.entity_description = description
+        scope = scope if scope is not None else coordinator.scope
         self._attr_unique_id = unique_id_for(entry.entry_id, description.key, scope)
-        self._attr_device_info = device or entry_device_info(entry)
+        self._attr_device_info = (
+            device or coordinator.device or entry_device_info(entry)
+        )
 
 
 class TariffEntity(UtilityCostEntity[TariffCoordinator]):
@@ -199,13 +202,9 @@ def station_device_info(entry: ConfigEntry, station: Station) -> DeviceInfo:
     )
 
 
-def octopus_device_info(entry: ConfigEntry, meter: OctopusMeter) -> DeviceInfo:
-    """Return the device of an Octopus meter point."""
-    point = meter.point
-    return DeviceInfo(
-        identifiers={(DOMAIN, f"{entry.entry_id}_{point.point}")},
-        name=meter.name,
-        manufacturer="Octopus Energy",
-        model="Gas meter" if point.fuel == "gas" else "Electricity meter",
-        serial_number=meter.serial,
-    )
+def entry_tariffs(entry: ConfigEntry) -> list[TariffCoordinator]:
+    """Return the tariffs of a loaded entry: itself, or an Octopus account's meters'."""
+    runtime = entry.runtime_data
+    if isinstance(runtime, OctopusCoordinator):
+        return list(runtime.tariffs.values())
+    return [runtime] if isinstance(runtime, TariffCoordinator) else []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
 
 from homeassistant.components.number import (
     NumberEntity,
@@ -18,7 +17,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .const import MAX_PRICE_PER_KWH
 from .coordinator import TariffCoordinator, UtilityCostConfigEntry
 from .domain.outlook import MAX_CHEAPEST_HOURS, MIN_CHEAPEST_HOURS, AutomationSettings
-from .entity import UtilityCostEntity
+from .entity import UtilityCostEntity, entry_tariffs
 
 # Coordinators push their updates; entities never poll.
 PARALLEL_UPDATES = 0
@@ -70,9 +69,11 @@ async def async_setup_entry(
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
     """Add a tariff's settings."""
-    # Only tariffs forward this platform.
-    tariff = cast(TariffCoordinator, entry.runtime_data)
-    async_add_entities(TariffNumber(tariff, description) for description in NUMBERS)
+    async_add_entities(
+        TariffNumber(tariff, description)
+        for tariff in entry_tariffs(entry)
+        for description in NUMBERS
+    )
 
 
 class TariffNumber(UtilityCostEntity[TariffCoordinator], NumberEntity):

@@ -22,10 +22,12 @@ from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from homeassistant.components import persistent_notification
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -63,7 +65,11 @@ from .const import (
     EVENT_OCTOPUS_BACKFILL_FINISHED,
     LOGGER,
 )
-from .coordinator import UtilityCostConfigEntry, UtilityCostCoordinator
+from .coordinator import (
+    TariffCoordinator,
+    UtilityCostConfigEntry,
+    UtilityCostCoordinator,
+)
 from .domain.octopus import (
     DEFAULT_CALORIFIC_VALUE,
     AgreementSpan,
@@ -75,7 +81,7 @@ from .domain.octopus import (
     hourly_totals,
     rate_intervals,
 )
-from .domain.prices import IntervalSchedule, PriceInterval
+from .domain.prices import IntervalSchedule, PriceInterval, PriceSchedule
 from .octopus_statistics import (
     MeterStatistics,
     async_import_hours,
@@ -116,6 +122,28 @@ def meter_name(point: MeterPoint) -> str:
         return f"Octopus gas {point.point}"
     kind = "export" if point.is_export else "electricity"
     return f"Octopus {kind} {point.point}"
+
+
+def octopus_device_info(entry: ConfigEntry, meter: OctopusMeter) -> DeviceInfo:
+    """Return the device of an Octopus meter point."""
+    point = meter.point
+    return DeviceInfo(
+        identifiers={(DOMAIN, f"{entry.entry_id}_{point.point}")},
+        name=meter.name,
+        manufacturer="Octopus Energy",
+        model="Gas meter" if point.fuel == GAS else "Electricity meter",
+        serial_number=meter.serial,
+    )
+
+
+class OctopusTariff(TariffCoordinator):
+    """The rates of one meter's agreement, as a tariff with the shared entities."""
+
+    # The current price's label: the rate in force (standard, day or night).
+    label_attribute = "rate"
+
+    def _initial_schedule(self) -> PriceSchedule:
+        return IntervalSchedule([])  # until the rates are fetched
 
 
 def meter_key(point: MeterPoint, serial: str) -> str:
@@ -166,6 +194,8 @@ class OctopusCoordinator(UtilityCostCoordinator[dict[str, OctopusMeter]]):
         )
         self.gas_smets2 = bool(options.get(CONF_GAS_SMETS2, True))
         self.account: Account | None = None
+        self.tariffs: dict[str, OctopusTariff] = {}
+        self._published: dict[str, date] = {}
         self.data = {}
         self._failures = 0
         # One import at a time: a backfill and a catch-up both continue sums.
@@ -177,10 +207,12 @@ class OctopusCoordinator(UtilityCostCoordinator[dict[str, OctopusMeter]]):
             if self.account is None:
                 self.account = await self.client.account(self.number)
                 self.data = self._meters(self.account)
+                await self._add_tariffs()
             now = dt_util.utcnow()
             async with self._import_lock:
                 for meter in self.data.values():
                     await self._catch_up(meter, now)
+                    await self._refresh_rates(meter, now)
         except OctopusAuthenticationError as err:
             raise ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="octopus_key_refused"
@@ -214,6 +246,36 @@ class OctopusCoordinator(UtilityCostCoordinator[dict[str, OctopusMeter]]):
                 meter_statistics(point.point, serial, name, CURRENCY),
             )
         return meters
+
+    async def _add_tariffs(self) -> None:
+        """Give every meter its tariff (rates, cheap-time entities), settings loaded."""
+        for key, meter in self.data.items():
+            tariff = OctopusTariff(
+                self.hass,
+                self.config_entry,
+                scope=key,
+                device=octopus_device_info(self.config_entry, meter),
+            )
+            await tariff.async_load()
+            tariff.async_set_updated_data(tariff.outlook())  # no rates known yet
+            self.tariffs[key] = tariff
+
+    async def _refresh_rates(self, meter: OctopusMeter, now: datetime) -> None:
+        """Fetch yesterday's to tomorrow's rates; tell when tomorrow's appear."""
+        today = now.astimezone(UK).date()
+        tomorrow = today + timedelta(days=1)
+        start, end = uk_midnight(tomorrow), uk_midnight(tomorrow + timedelta(days=1))
+        schedule = await self._unit_rates(
+            meter, uk_midnight(today - timedelta(days=1)), end
+        )
+        tariff = self.tariffs[meter.key]
+        tariff.schedule = schedule
+        tariff.async_set_updated_data(tariff.outlook())
+        # Agile publishes the next day's rates (until 23:00) around 16:00.
+        known = clip_intervals(schedule.intervals, start, end)
+        if known and self._published.get(meter.key) != tomorrow:
+            self._published[meter.key] = tomorrow
+            tariff.fire_published(tomorrow, known)
 
     async def _catch_up(self, meter: OctopusMeter, now: datetime) -> None:
         """Import the complete days after the last imported hour (30 days at most)."""

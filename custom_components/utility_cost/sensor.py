@@ -51,7 +51,7 @@ from .entity import (
     TuyaPlugEntity,
     UtilityCostEntity,
     async_add_device_entities,
-    octopus_device_info,
+    entry_tariffs,
     plug_device_info,
     plug_online,
     station_device_info,
@@ -59,7 +59,13 @@ from .entity import (
     unique_id_for,
 )
 from .metering import MeterRuntime
-from .octopus_account import CURRENCY, UK, OctopusCoordinator, OctopusMeter
+from .octopus_account import (
+    CURRENCY,
+    UK,
+    OctopusCoordinator,
+    OctopusMeter,
+    octopus_device_info,
+)
 
 # Coordinators push their updates; entities never poll.
 PARALLEL_UPDATES = 0
@@ -496,17 +502,7 @@ async def async_setup_entry(
     """Add the sensors of a tariff or a tracked sensor."""
     coordinator = entry.runtime_data
     if isinstance(coordinator, TariffCoordinator):
-        registry = er.async_get(hass)
-        sensors = []
-        for description in TARIFF_SENSORS:
-            if description.exists_fn(coordinator):
-                sensors.append(TariffSensor(coordinator, description))
-            elif entity_id := registry.async_get_entity_id(
-                SENSOR_DOMAIN, DOMAIN, unique_id_for(entry.entry_id, description.key)
-            ):
-                # e.g. the standing charge was removed from the options
-                registry.async_remove(entity_id)
-        async_add_entities(sensors)
+        async_add_entities(_tariff_sensors(hass, entry))
     elif isinstance(coordinator, TuyaCoordinator):
         tuya = coordinator
 
@@ -545,15 +541,40 @@ async def async_setup_entry(
     elif isinstance(coordinator, OctopusCoordinator):
         octopus = coordinator
         async_add_entities(
-            OctopusMeterSensor(octopus, description, meter)
-            for meter in octopus.data.values()
-            for description in OCTOPUS_SENSORS
+            [
+                *_tariff_sensors(hass, entry),
+                *(
+                    OctopusMeterSensor(octopus, description, meter)
+                    for meter in octopus.data.values()
+                    for description in OCTOPUS_SENSORS
+                ),
+            ]
         )
     else:
         async_add_entities(
             MeterSensor(coordinator, description, coordinator.runtime)
             for description in METER_SENSORS
         )
+
+
+def _tariff_sensors(
+    hass: HomeAssistant, entry: UtilityCostConfigEntry
+) -> list[SensorEntity]:
+    """Return the price sensors of the entry's tariffs (those that exist)."""
+    registry = er.async_get(hass)
+    sensors: list[SensorEntity] = []
+    for tariff in entry_tariffs(entry):
+        for description in TARIFF_SENSORS:
+            if description.exists_fn(tariff):
+                sensors.append(TariffSensor(tariff, description))
+            elif entity_id := registry.async_get_entity_id(
+                SENSOR_DOMAIN,
+                DOMAIN,
+                unique_id_for(entry.entry_id, description.key, tariff.scope),
+            ):
+                # e.g. the standing charge was removed from the options
+                registry.async_remove(entity_id)
+    return sensors
 
 
 class TariffSensor(TariffEntity, SensorEntity):
