@@ -13,6 +13,7 @@ from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.setup import async_setup_component
 import pytest
@@ -48,7 +49,13 @@ from tests.fakes.octopus import (
     consumption_kwh,
 )
 
-from .conftest import advance, use_madrid_time
+from .conftest import (
+    POWER_ATTRS,
+    advance,
+    fixed_tariff_entry,
+    tracked_entry,
+    use_madrid_time,
+)
 
 IMPORT_ID = f"utility_cost:octopus_{IMPORT_MPAN}_{IMPORT_SERIAL.lower()}"
 EXPORT_ID = f"utility_cost:octopus_{EXPORT_MPAN}_{EXPORT_SERIAL.lower()}"
@@ -640,11 +647,19 @@ async def test_meters_without_data(hass: HomeAssistant, octopus: FakeOctopus) ->
 async def test_removing_the_account_keeps_its_statistics(
     hass: HomeAssistant, octopus: FakeOctopus
 ) -> None:
+    tariff = fixed_tariff_entry()
+    tariff.add_to_hass(hass)
+    washer = tracked_entry(tariff)
+    washer.add_to_hass(hass)
     entry = octopus_entry(octopus, meters=[f"gas_{GAS_MPRN}_{GAS_SERIAL}"])
     await _setup(hass, entry)
     await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert len(await _sums(hass, f"{GAS_ID}_consumption")) == 30 * 24
+    # What another tariff prices is not concerned.
+    assert not ir.async_get(hass).async_get_issue(
+        DOMAIN, f"tariff_missing_{washer.entry_id}"
+    )
 
 
 async def test_each_meter_has_the_price_entities(
@@ -706,3 +721,36 @@ async def test_economy7_rates_on_the_clock(
         ).state
         == "2026-01-13T00:30:00+00:00"
     )
+
+
+async def test_a_tracked_sensor_priced_by_a_meter(
+    hass: HomeAssistant, octopus: FakeOctopus, freezer: FrozenDateTimeFactory
+) -> None:
+    """An appliance priced at the import meter's Agile rate, chosen in the flow."""
+    await _setup(hass, octopus_entry(octopus))
+    hass.states.async_set("sensor.kettle_power", "2000", POWER_ATTRS)
+    tariff_id = f"octopus_account/electricity_{IMPORT_MPAN}_{IMPORT_SERIAL}"
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "tracked_sensor"}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"source": "sensor.kettle_power", "tariff": tariff_id}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    kettle = result["result"]
+    assert kettle.options["tariff"] == tariff_id
+    assert kettle.data["currency"] == "GBP"
+    await hass.async_block_till_done()
+    await advance(hass, freezer, timedelta(minutes=30))
+    rate = round(agile_pence(datetime(2026, 1, 12, 9, tzinfo=UTC)) * 1.05, 4) / 100
+    cost = hass.states.get("sensor.kettle_power_cost")
+    assert cost.attributes["unit_of_measurement"] == "GBP"
+    assert float(cost.state) == pytest.approx(1.0 * rate, rel=1e-6)
+    # Deleting the account leaves the kettle without a tariff: a repair says so.
+    await hass.config_entries.async_remove("octopus_account")
+    await hass.async_block_till_done()
+    issues = ir.async_get(hass)
+    assert issues.async_get_issue(DOMAIN, f"tariff_missing_{kettle.entry_id}")

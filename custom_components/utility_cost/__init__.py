@@ -46,7 +46,7 @@ from .repairs import (
 )
 from .services import async_setup_services
 from .storage import ThrottledStore
-from .tariff import is_tariff_entry
+from .tariff import is_tariff_entry, split_tariff_id
 from .tuya_quota import quota_store_key
 from .webhook import async_register_webhook
 
@@ -209,7 +209,12 @@ async def async_remove_entry(
             await ThrottledStore(hass, key, dict).async_remove()
         return
     if entry.data[CONF_ENTRY_TYPE] == EntryType.OCTOPUS:
-        return  # its statistics stay in the recorder, as those of any entity
+        # Its statistics stay in the recorder, as those of any entity; what its
+        # meters priced needs another tariff.
+        for other in hass.config_entries.async_entries(DOMAIN):
+            if split_tariff_id(other.options.get(CONF_TARIFF, ""))[0] == entry.entry_id:
+                async_create_tariff_missing_issue(hass, other)
+        return
     if entry.data[CONF_ENTRY_TYPE] == EntryType.TUYA_ACCOUNT:
         async_delete_tuya_issues(
             hass, entry.entry_id, TUYA_CLOUD_ISSUES + TUYA_QUOTA_ISSUES

@@ -154,7 +154,7 @@ from .domain.quota import DEFAULT_MONTHLY_CAP
 from .domain.readings import DEFAULT_MAX_WATTS
 from .domain.units import SourceKind, source_kind_for_unit
 from .octopus_account import OctopusCoordinator, account_meters, meter_name
-from .tariff import band_from_options, tariff_currency, tariff_selector
+from .tariff import TariffLink, band_from_options, tariff_currency, tariff_selector
 from .webhook import webhook_url
 
 # PVPC prices are in euros; Octopus's in pounds.
@@ -260,8 +260,8 @@ def _check_prices(user_input: dict[str, Any], errors: dict[str, str]) -> dict[st
 def _chosen_tariff(
     hass: HomeAssistant, user_input: dict[str, Any], errors: dict[str, str]
 ) -> ConfigEntry | None:
-    """Return the tariff entry picked in the form, or say it is gone (deleted)."""
-    tariff = hass.config_entries.async_get_entry(user_input.get(CONF_TARIFF, ""))
+    """Return the entry of the tariff picked in the form, or say it is gone."""
+    tariff = TariffLink(hass, str(user_input.get(CONF_TARIFF, ""))).entry
     if tariff is None:
         errors[CONF_TARIFF] = "tariff_missing"
     return tariff
@@ -515,7 +515,7 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
                         CONF_CURRENCY: tariff_currency(tariff),
                     },
                     options={
-                        CONF_TARIFF: tariff.entry_id,
+                        CONF_TARIFF: user_input[CONF_TARIFF],
                         CONF_ON_THRESHOLD_W: DEFAULT_ON_THRESHOLD_W,
                         CONF_MIN_SESSION_S: DEFAULT_MIN_SESSION_S,
                     },
@@ -601,7 +601,7 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
                         CONF_CURRENCY: tariff_currency(tariff),
                     },
                     options={
-                        CONF_TARIFF: tariff.entry_id,
+                        CONF_TARIFF: user_input[CONF_TARIFF],
                         CONF_MAX_WATTS: DEFAULT_MAX_WATTS,
                         CONF_READING_TIMEOUT_S: DEFAULT_READING_TIMEOUT_S,
                         CONF_ALLOW_REMOTE: False,
@@ -759,7 +759,7 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
                     title=f"Tuya cloud {access_id[-4:]}",
                     data={**data, CONF_CURRENCY: tariff_currency(tariff)},
                     options={
-                        CONF_TARIFF: tariff.entry_id,
+                        CONF_TARIFF: user_input[CONF_TARIFF],
                         CONF_MONTHLY_CAP: DEFAULT_MONTHLY_CAP,
                         CONF_IGNORED_DEVICES: [],
                         CONF_FIXED_WATTS: {},
