@@ -5,11 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.recorder import Recorder
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from homeassistant.util import dt as dt_util
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
@@ -24,26 +22,11 @@ from .conftest import (
     set_power,
     setup_entries,
     tracked_entry,
-    use_madrid_time,
 )
 from .fakes.esios import FakeEsios
 
-
-# The recorder must start before Home Assistant: these autouse fixtures of
-# conftest.py are redefined here to ask for it first.
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(
-    recorder_mock: Recorder, enable_custom_integrations: None
-) -> None:
-    """Load this repository's integration, after the recorder."""
-
-
-@pytest.fixture(autouse=True)
-async def madrid_time(
-    recorder_mock: Recorder, hass: HomeAssistant, freezer: FrozenDateTimeFactory
-) -> None:
-    """Run in Madrid, after the recorder."""
-    await use_madrid_time(hass, freezer)
+# The recorder starts first (tests/recorder.py).
+from .recorder import auto_enable_custom_integrations, madrid_time  # noqa: F401
 
 
 async def test_energy_dashboard_validates(

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.recorder import Recorder
 from homeassistant.components.recorder.statistics import statistics_during_period
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
@@ -54,29 +53,16 @@ from .conftest import (
     advance,
     fixed_tariff_entry,
     tracked_entry,
-    use_madrid_time,
 )
+
+# The recorder starts first (tests/recorder.py).
+from .recorder import auto_enable_custom_integrations, madrid_time  # noqa: F401
 
 IMPORT_ID = f"utility_cost:octopus_{IMPORT_MPAN}_{IMPORT_SERIAL.lower()}"
 EXPORT_ID = f"utility_cost:octopus_{EXPORT_MPAN}_{EXPORT_SERIAL.lower()}"
 GAS_ID = f"utility_cost:octopus_{GAS_MPRN}_{GAS_SERIAL.lower()}"
 HALF_HOUR = timedelta(minutes=30)
 TODAY = datetime(2026, 1, 12, tzinfo=UTC)  # UK midnight in winter
-
-
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(
-    recorder_mock: Recorder, enable_custom_integrations: None
-) -> None:
-    """Load this repository's integration, after the recorder."""
-
-
-@pytest.fixture(autouse=True)
-async def madrid_time(
-    recorder_mock: Recorder, hass: HomeAssistant, freezer: FrozenDateTimeFactory
-) -> None:
-    """Run on the suite's Monday morning, after the recorder."""
-    await use_madrid_time(hass, freezer)
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.recorder import Recorder
 from homeassistant.components.recorder.statistics import (
     list_statistic_ids,
     statistics_during_period,
@@ -25,25 +23,11 @@ from custom_components.utility_cost.octopus_statistics import (
     meter_statistics,
 )
 
-from .conftest import use_madrid_time
+# The recorder starts first (tests/recorder.py).
+from .recorder import auto_enable_custom_integrations, madrid_time  # noqa: F401
 
 STATS = meter_statistics("1100000000001", "21E1111111", "Octopus import", "GBP")
 DAY = datetime(2026, 1, 10, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(
-    recorder_mock: Recorder, enable_custom_integrations: None
-) -> None:
-    """Load this repository's integration, after the recorder."""
-
-
-@pytest.fixture(autouse=True)
-async def madrid_time(
-    recorder_mock: Recorder, hass: HomeAssistant, freezer: FrozenDateTimeFactory
-) -> None:
-    """Run in Madrid, after the recorder."""
-    await use_madrid_time(hass, freezer)
 
 
 def _hours(start: datetime, count: int, kwh: float = 1.0) -> list[HourTotal]:

@@ -6,6 +6,9 @@ replace them with nothing, so that a client's timeout can expire.
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
+
+import aiohttp
 import pytest
 
 
@@ -17,3 +20,10 @@ def madrid_time() -> None:
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations() -> None:
     """Start no Home Assistant."""
+
+
+@pytest.fixture
+async def session() -> AsyncGenerator[aiohttp.ClientSession]:
+    """Give a client its own aiohttp session, as Home Assistant's would be."""
+    async with aiohttp.ClientSession() as client_session:
+        yield client_session

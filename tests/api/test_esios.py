@@ -243,12 +243,6 @@ async def esios() -> AsyncGenerator[FakeEsios]:
     await fake.stop()
 
 
-@pytest.fixture
-async def session() -> AsyncGenerator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client_session:
-        yield client_session
-
-
 def client(
     session: aiohttp.ClientSession,
     esios: FakeEsios,

@@ -56,12 +56,6 @@ async def octopus() -> AsyncGenerator[FakeOctopus]:
     await fake.stop()
 
 
-@pytest.fixture
-async def session() -> AsyncGenerator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client_session:
-        yield client_session
-
-
 def client(
     session: aiohttp.ClientSession,
     octopus: FakeOctopus,

@@ -41,12 +41,6 @@ pytestmark = pytest.mark.usefixtures("socket_enabled")
 PROTOCOL_HEADERS = ("client_id", "sign", "sign_method", "access_token", "t", "lang")
 
 
-@pytest.fixture
-async def session() -> AsyncGenerator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client_session:
-        yield client_session
-
-
 def client(
     session: aiohttp.ClientSession, cloud: FakeTuyaCloud, **kwargs: Any
 ) -> TuyaClient:
