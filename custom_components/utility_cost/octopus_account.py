@@ -371,7 +371,7 @@ class OctopusCoordinator(UtilityCostCoordinator[dict[str, OctopusMeter]]):
     ) -> IntervalSchedule:
         """Return the unit rates of the agreements in force over [start, end)."""
         intervals: list[PriceInterval] = []
-        for span in self._spans(meter, start, end):
+        for span in agreements_in_force(meter.point.agreements, start, end):
             if span.tariff.is_economy7:
                 day = await self._rates(meter, span, DAY_UNIT_RATES)
                 night = await self._rates(meter, span, NIGHT_UNIT_RATES)
@@ -384,17 +384,14 @@ class OctopusCoordinator(UtilityCostCoordinator[dict[str, OctopusMeter]]):
     async def _standing_charge(
         self, meter: OctopusMeter, now: datetime
     ) -> float | None:
-        spans = self._spans(meter, now, now + timedelta(seconds=1))
+        spans = agreements_in_force(
+            meter.point.agreements, now, now + timedelta(seconds=1)
+        )
         if not spans:
             return None
         rates = await self._rates(meter, spans[0], STANDING_CHARGES)
         charge = IntervalSchedule(rates).segment_at(now).price
         return None if charge is None else round(charge, 4)
-
-    def _spans(
-        self, meter: OctopusMeter, start: datetime, end: datetime
-    ) -> list[AgreementSpan]:
-        return agreements_in_force(meter.point.agreements, start, end)
 
     async def _rates(
         self, meter: OctopusMeter, span: AgreementSpan, kind: str
