@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
 from datetime import timedelta
+import math
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
@@ -46,6 +47,7 @@ from custom_components.utility_cost.const import (
     CONF_TARIFF,
     CONF_ZONE,
     DOMAIN,
+    METER_SAVE_DELAY_S,
     EntryType,
 )
 
@@ -259,6 +261,25 @@ def entity_registry_enabled_by_default() -> Generator[None]:
         return_value=True,
     ):
         yield
+
+
+def shown_energy(kwh: float) -> float:
+    """Return energy as a meter's state shows it: rounded down to the watt-hour."""
+    return math.floor(kwh * 1000 + 1e-6) / 1000
+
+
+def shown_cost(cost: float) -> float:
+    """Return a cost as a meter's state shows it: to three decimals."""
+    return round(cost, 3)
+
+
+async def publish(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let 30 seconds pass: meters write what they counted, then show it.
+
+    A meter's entities show what its last write holds (written at most 30 s after a
+    change), so that a crash can never undo a value that was recorded.
+    """
+    await advance(hass, freezer, timedelta(seconds=METER_SAVE_DELAY_S))
 
 
 async def advance(

@@ -30,7 +30,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.utility_cost.const import DOMAIN
 
-from .conftest import setup_entries, state_value
+from .conftest import setup_entries, shown_energy, state_value
 from .esphome_tools import ESPHOME, free_port
 
 SIM_METER = Path(__file__).parent / "esphome" / "sim_meter.yaml"
@@ -159,11 +159,19 @@ async def test_esphome_meter_is_priced(
         await _run(freezer, 0.2)
         seen.add(state_value(hass, power))
     assert len(seen) >= 2
+    # Ask for the figures now (they are otherwise shown once written, 30 s on).
+    await hass.services.async_call(
+        "homeassistant",
+        "update_entity",
+        {"entity_id": "sensor.sim_meter_power_energy"},
+        blocking=True,
+    )
     energy = state_value(hass, "sensor.sim_meter_power_energy")
     cost = state_value(hass, "sensor.sim_meter_power_cost")
-    # At least 500 W for the 12 s watched, at most 2 kW: priced at 0.25 EUR/kWh.
-    assert 500 * 10 / 3_600_000 < energy < 2000 * 20 / 3_600_000
-    assert cost == pytest.approx(energy * 0.25)
+    # At least 500 W for the 12 s watched, at most 2 kW (shown to the watt-hour),
+    # priced at 0.25 EUR/kWh (shown to three decimals).
+    assert shown_energy(500 * 10 / 3_600_000) <= energy < 2000 * 20 / 3_600_000
+    assert abs(cost - energy * 0.25) <= 0.001
 
     await hass.config_entries.async_unload(device_entry.entry_id)
     await hass.async_block_till_done()

@@ -16,10 +16,18 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_capture_events,
+)
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.utility_cost.const import CONF_SOURCE, CONF_TARIFF, DOMAIN
+from custom_components.utility_cost.const import (
+    CONF_SOURCE,
+    CONF_TARIFF,
+    DOMAIN,
+    EVENT_SESSION_ENDED,
+)
 
 from .conftest import (
     ENERGY_ATTRS,
@@ -30,6 +38,7 @@ from .conftest import (
     advance,
     fixed_tariff_entry,
     http_meter_entry,
+    publish,
     set_energy,
     set_power,
     setup_entries,
@@ -53,6 +62,7 @@ def store(
     cost: float = 1.25,
     counter: dict[str, Any] | None = None,
     current_session: dict[str, Any] | None = None,
+    unannounced: list[dict[str, Any]] | None = None,
 ) -> None:
     """Write a meter as a previous run of Home Assistant would have left it."""
     today = "2026-01-11T23:00:00+00:00"
@@ -84,7 +94,11 @@ def store(
                         },
                     },
                 },
-                "sessions": {"current": current_session, "last": None},
+                "sessions": {
+                    "current": current_session,
+                    "last": None,
+                    "unannounced": unannounced or [],
+                },
                 "counter": counter or {"value_kwh": None, "at": None},
             },
         },
@@ -209,6 +223,7 @@ async def test_energy_used_while_down_is_counted_once(
     hass: HomeAssistant,
     tariff: MockConfigEntry,
     hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """An energy meter's delta across the downtime is booked once, and only once."""
     meter = tracked_entry(tariff, ENERGY_SOURCE, "energy")
@@ -220,12 +235,14 @@ async def test_energy_used_while_down_is_counted_once(
     )
     await set_energy(hass, 102)
     await setup_entries(hass, tariff, meter)
+    await publish(hass, freezer)
     # 5 stored + 2 used while down; 2 kWh at 0.25 = 0.5 more.
-    assert state_value(hass, "sensor.washer_energy") == pytest.approx(7.0)
-    assert state_value(hass, "sensor.washer_cost") == pytest.approx(1.75)
+    assert state_value(hass, "sensor.washer_energy") == 7.0
+    assert state_value(hass, "sensor.washer_cost") == 1.75
     await hass.config_entries.async_reload(meter.entry_id)
     await hass.async_block_till_done()
-    assert state_value(hass, "sensor.washer_energy") == pytest.approx(7.0)
+    await publish(hass, freezer)
+    assert state_value(hass, "sensor.washer_energy") == 7.0
 
 
 async def test_new_source_does_not_inherit_the_old_baseline(
@@ -265,8 +282,9 @@ async def test_restart_in_the_middle_of_a_session_keeps_it(
     await setup_entries(hass, tariff, washer)
     await advance(hass, freezer, timedelta(minutes=10))
     await set_power(hass, 0)
+    await publish(hass, freezer)
     # 0.4 before the restart + 1.2 kW for 10 min = 0.2 after.
-    assert state_value(hass, "sensor.washer_last_session_energy") == pytest.approx(0.6)
+    assert state_value(hass, "sensor.washer_last_session_energy") == 0.6
     assert (
         hass.states.get("sensor.washer_last_session_start").state
         == "2026-01-12T08:30:00+00:00"
@@ -314,7 +332,9 @@ async def test_deleted_tariff_raises_a_repair_issue_and_stops_cost(
         is not None
     )
     await advance(hass, freezer, timedelta(hours=1))
-    assert state_value(hass, "sensor.washer_energy") == pytest.approx(1.0)
+    await set_power(hass, 0)
+    await publish(hass, freezer)
+    assert state_value(hass, "sensor.washer_energy") == 1.0
     assert state_value(hass, "sensor.washer_cost") == 0
     assert caplog.text.count("could not price") == 1
     # Removing the tracked sensor removes its issue.
@@ -339,6 +359,7 @@ async def test_tariff_priced_before_its_entry_is_loaded(
     hass: HomeAssistant,
     tariff: MockConfigEntry,
     hass_storage: dict[str, Any],
+    freezer: FrozenDateTimeFactory,
 ) -> None:
     """A fixed tariff prices from its configuration even while not loaded."""
     meter = tracked_entry(tariff, ENERGY_SOURCE, "energy")
@@ -354,8 +375,9 @@ async def test_tariff_priced_before_its_entry_is_loaded(
     )
     await set_energy(hass, 101)
     await setup_entries(hass, meter)
+    await publish(hass, freezer)
     assert tariff.state is ConfigEntryState.NOT_LOADED
-    assert state_value(hass, "sensor.washer_cost") == pytest.approx(1.5)
+    assert state_value(hass, "sensor.washer_cost") == 1.5
 
 
 async def test_tariff_change_takes_effect_without_losing_totals(
@@ -527,4 +549,92 @@ async def test_octopus_account_needs_the_recorder(hass: HomeAssistant) -> None:
     assert (
         entry.reason
         == "The Octopus account imports statistics: Home Assistant's recorder must be enabled"
+    )
+
+
+async def test_what_is_shown_is_always_persisted(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    washer: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """At every instant the entities show no more than the last write holds.
+
+    So a process killed at any instant restarts with at least what Home Assistant
+    recorded: the recorder never sees a total go down, never counts it twice.
+    """
+    await set_power(hass, 0)
+    await setup_entries(hass, tariff, washer)
+    for watts in (1500, 40, 2200, 0, 900):
+        await set_power(hass, watts)
+        for _ in range(7):
+            await advance(hass, freezer, timedelta(seconds=17))
+            if STORE_KEY not in hass_storage:  # nothing written: nothing shown
+                assert state_value(hass, "sensor.washer_energy") == 0
+                continue
+            ledger = stored_meter(hass_storage)["ledger"]
+            assert state_value(hass, "sensor.washer_energy") <= ledger["energy_kwh"]
+            assert (
+                state_value(hass, "sensor.washer_energy_today")
+                <= (ledger["periods"]["day"]["energy_kwh"])
+            )
+            # And the write is at most 30 s of consumption behind the meter.
+            meter = washer.runtime_data.meter
+            behind = meter.ledger.lifetime.energy_kwh - ledger["energy_kwh"]
+            assert behind <= 2200 * 47 / 3_600_000
+
+
+async def test_a_session_written_but_not_announced_is_announced_at_start(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    washer: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A crash between a session's write and its event: the event comes at start."""
+    session = {
+        "start": "2026-01-12T08:00:00+00:00",
+        "end": "2026-01-12T08:40:00+00:00",
+        "energy_kwh": 0.8,
+        "cost": 0.2,
+    }
+    store(hass_storage, unannounced=[session])
+    events = async_capture_events(hass, EVENT_SESSION_ENDED)
+    await set_power(hass, 0)
+    await setup_entries(hass, tariff, washer)
+    assert [(e.data["start"], e.data["end"]) for e in events] == [
+        (session["start"], session["end"])
+    ]
+    await publish(hass, freezer)
+    assert stored_meter(hass_storage)["sessions"]["unannounced"] == []
+    # Announced once: a reload does not announce it again.
+    await hass.config_entries.async_reload(washer.entry_id)
+    await hass.async_block_till_done()
+    await publish(hass, freezer)
+    assert len(events) == 1
+
+
+async def test_an_announced_session_is_never_reopened(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    washer: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """The event fires only once the finished session is written."""
+    events = async_capture_events(hass, EVENT_SESSION_ENDED)
+    await set_power(hass, 0)
+    await setup_entries(hass, tariff, washer)
+    await set_power(hass, 2000)
+    await advance(hass, freezer, timedelta(minutes=5))
+    await set_power(hass, 0)
+    assert events == []
+    assert stored_meter(hass_storage)["sessions"]["current"] is not None
+    await publish(hass, freezer)
+    assert len(events) == 1
+    # By the time anything was announced, the write had closed the session.
+    assert stored_meter(hass_storage)["sessions"]["current"] is None
+    assert (
+        stored_meter(hass_storage)["sessions"]["last"]["end"] == (events[0].data["end"])
     )

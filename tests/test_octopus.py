@@ -52,6 +52,8 @@ from .conftest import (
     POWER_ATTRS,
     advance,
     fixed_tariff_entry,
+    publish,
+    shown_cost,
     tracked_entry,
 )
 
@@ -731,10 +733,13 @@ async def test_a_tracked_sensor_priced_by_a_meter(
     assert kettle.data["currency"] == "GBP"
     await hass.async_block_till_done()
     await advance(hass, freezer, timedelta(minutes=30))
+    hass.states.async_set("sensor.kettle_power", "0", POWER_ATTRS)
+    await publish(hass, freezer)
     rate = round(agile_pence(datetime(2026, 1, 12, 9, tzinfo=UTC)) * 1.05, 4) / 100
     cost = hass.states.get("sensor.kettle_power_cost")
     assert cost.attributes["unit_of_measurement"] == "GBP"
-    assert float(cost.state) == pytest.approx(1.0 * rate, rel=1e-6)
+    # 2 kW for 30 minutes = 1 kWh at the half-hour's rate.
+    assert float(cost.state) == shown_cost(1.0 * rate)
     # Deleting the account leaves the kettle without a tariff: a repair says so.
     await hass.config_entries.async_remove("octopus_account")
     await hass.async_block_till_done()

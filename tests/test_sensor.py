@@ -26,9 +26,12 @@ from .conftest import (
     NIGHT_BAND,
     advance,
     fixed_tariff_entry,
+    publish,
     set_energy,
     set_power,
     setup_entries,
+    shown_cost,
+    shown_energy,
     snapshot_entities,
     state_value,
     tracked_entry,
@@ -118,6 +121,7 @@ async def test_tracked_sensor_entities(
     await set_power(hass, 1200)
     await advance(hass, freezer, timedelta(minutes=30))
     await set_power(hass, 0)
+    await publish(hass, freezer)
     await snapshot_platform(hass, entity_registry, snapshot, washer.entry_id)
 
 
@@ -146,22 +150,29 @@ async def test_power_is_integrated_and_priced(
     washer: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Steady power is re-evaluated every minute; each kWh costs 0.25."""
+    """Steady power is re-evaluated every minute; each kWh costs 0.25.
+
+    The entities show what the meter last wrote: at most 30 s after a change, counted
+    up to the instant of writing.
+    """
     await set_power(hass, 0)
     await setup_entries(hass, tariff, washer)
     await set_power(hass, 1500)
-    await advance(hass, freezer, timedelta(seconds=59))
+    await advance(hass, freezer, timedelta(seconds=60))
+    # Counted every minute, written 30 s later: nothing shown yet.
     assert state_value(hass, "sensor.washer_energy") == 0
-    await advance(hass, freezer, timedelta(seconds=1))
-    # 1500 W for 60 s = 1.5 * 60 / 3600 = 0.025 kWh, cost 0.00625
-    assert state_value(hass, "sensor.washer_energy") == pytest.approx(0.025)
-    assert state_value(hass, "sensor.washer_cost") == pytest.approx(0.00625)
-    await advance(hass, freezer, timedelta(minutes=39))
+    await advance(hass, freezer, timedelta(seconds=30))
+    # Written at 90 s: 1500 W for 90 s = 1.5 * 90 / 3600 = 0.0375 kWh, cost 0.009375.
+    assert state_value(hass, "sensor.washer_energy") == shown_energy(0.0375)
+    assert state_value(hass, "sensor.washer_cost") == shown_cost(0.009375)
+    await advance(hass, freezer, timedelta(minutes=38, seconds=30))
+    await set_power(hass, 0)
+    await publish(hass, freezer)
     # 40 minutes at 1.5 kW = 1 kWh
-    assert state_value(hass, "sensor.washer_energy") == pytest.approx(1.0)
-    assert state_value(hass, "sensor.washer_cost") == pytest.approx(0.25)
-    assert state_value(hass, "sensor.washer_energy_today") == pytest.approx(1.0)
-    assert state_value(hass, "sensor.washer_cost_this_month") == pytest.approx(0.25)
+    assert state_value(hass, "sensor.washer_energy") == 1.0
+    assert state_value(hass, "sensor.washer_cost") == 0.25
+    assert state_value(hass, "sensor.washer_energy_today") == 1.0
+    assert state_value(hass, "sensor.washer_cost_this_month") == 0.25
 
 
 async def test_cost_is_split_exactly_at_a_price_change(
@@ -176,9 +187,10 @@ async def test_cost_is_split_exactly_at_a_price_change(
     await advance(hass, freezer, timedelta(minutes=59, seconds=59))
     freezer.tick(timedelta(seconds=1))
     await set_power(hass, 0)
-    assert state_value(hass, "sensor.washer_energy") == pytest.approx(1.0)
+    await publish(hass, freezer)
+    assert state_value(hass, "sensor.washer_energy") == 1.0
     # 0.5 kWh x 0.30 + 0.5 kWh x 0.10 = 0.20
-    assert state_value(hass, "sensor.washer_cost") == pytest.approx(0.20)
+    assert state_value(hass, "sensor.washer_cost") == 0.2
 
 
 async def test_periods_reset_at_local_midnight(
@@ -193,7 +205,8 @@ async def test_periods_reset_at_local_midnight(
     await setup_entries(hass, tariff, washer)
     await advance(hass, freezer, timedelta(minutes=30))
     await set_power(hass, 0)
-    assert state_value(hass, "sensor.washer_energy_today") == pytest.approx(1.0)
+    await publish(hass, freezer)
+    assert state_value(hass, "sensor.washer_energy_today") == 1.0
     await advance(hass, freezer, timedelta(minutes=30))
     today = hass.states.get("sensor.washer_energy_today")
     assert today is not None
@@ -216,20 +229,24 @@ async def test_energy_source_deltas_and_resets(
     assert state_value(hass, "sensor.washer_energy") == 0  # the baseline
     freezer.tick(timedelta(hours=1))
     await set_energy(hass, 101.5)
-    assert state_value(hass, "sensor.washer_energy") == pytest.approx(1.5)
-    assert state_value(hass, "sensor.washer_cost") == pytest.approx(0.375)
+    await publish(hass, freezer)
+    assert state_value(hass, "sensor.washer_energy") == 1.5
+    assert state_value(hass, "sensor.washer_cost") == 0.375
     freezer.tick(timedelta(minutes=5))
     await set_energy(hass, 0.5)  # the meter was reset and counted 0.5 since
-    assert state_value(hass, "sensor.washer_energy") == pytest.approx(2.0)
+    await publish(hass, freezer)
+    assert state_value(hass, "sensor.washer_energy") == 2.0
     freezer.tick(timedelta(minutes=5))
     await set_energy(hass, 0.48)  # a dip of less than 10 %: ignored
     await set_energy(hass, 0.6)
-    assert state_value(hass, "sensor.washer_energy") == pytest.approx(2.1)
+    await publish(hass, freezer)
+    assert state_value(hass, "sensor.washer_energy") == 2.1
     freezer.tick(timedelta(minutes=5))
     await set_energy(
         hass, 1600, {"unit_of_measurement": "Wh", "device_class": "energy"}
     )
-    assert state_value(hass, "sensor.washer_energy") == pytest.approx(3.1)
+    await publish(hass, freezer)
+    assert state_value(hass, "sensor.washer_energy") == 3.1
 
 
 async def test_unavailable_source_pauses_without_a_jump(
@@ -247,11 +264,13 @@ async def test_unavailable_source_pauses_without_a_jump(
     await set_power(hass, STATE_UNAVAILABLE, {})
     await advance(hass, freezer, timedelta(hours=2))
     await set_power(hass, STATE_UNKNOWN, {})
-    assert state_value(hass, "sensor.washer_energy") == pytest.approx(0.5)
+    assert state_value(hass, "sensor.washer_energy") == 0.5
     await set_power(hass, 1000)
-    assert state_value(hass, "sensor.washer_energy") == pytest.approx(0.5)
+    assert state_value(hass, "sensor.washer_energy") == 0.5
     await advance(hass, freezer, timedelta(minutes=30))
-    assert state_value(hass, "sensor.washer_energy") == pytest.approx(1.0)
+    await set_power(hass, 0)
+    await publish(hass, freezer)
+    assert state_value(hass, "sensor.washer_energy") == 1.0
     # The entities keep their values while the source is away.
     assert caplog.text.count("sensor.washer_power is unavailable") == 1
     assert caplog.text.count("sensor.washer_power is available again") == 1
@@ -297,6 +316,9 @@ async def test_session_ends_with_an_event_and_last_session_sensors(
     await set_power(hass, 2000)
     await advance(hass, freezer, timedelta(minutes=10))
     await set_power(hass, 3)  # at or below 5 W: off
+    # The event fires once the finished session is written, at most 30 s later.
+    assert events == []
+    await publish(hass, freezer)
     device = device_registry.async_get_device({("utility_cost", washer.entry_id)})
     assert device is not None
     # 2 kW for 10 minutes = 1/3 kWh; at 0.25 = 1/12.
@@ -313,10 +335,8 @@ async def test_session_ends_with_an_event_and_last_session_sensors(
         "cost": pytest.approx(1 / 12, abs=1e-6),
         "currency": "EUR",
     }
-    assert state_value(hass, "sensor.washer_last_session_energy") == pytest.approx(
-        1 / 3
-    )
-    assert state_value(hass, "sensor.washer_last_session_cost") == pytest.approx(1 / 12)
+    assert state_value(hass, "sensor.washer_last_session_energy") == shown_energy(1 / 3)
+    assert state_value(hass, "sensor.washer_last_session_cost") == shown_cost(1 / 12)
     assert state_value(hass, "sensor.washer_last_session_duration") == 10  # minutes
     assert (
         hass.states.get("sensor.washer_last_session_start").state
@@ -341,6 +361,7 @@ async def test_short_runs_are_not_sessions(
     await set_power(hass, 800)
     freezer.tick(timedelta(seconds=59))
     await set_power(hass, 0)
+    await publish(hass, freezer)
     assert events == []
     assert hass.states.get("sensor.washer_last_session_energy").state == STATE_UNKNOWN
     assert state_value(hass, "sensor.washer_energy") > 0
@@ -357,6 +378,7 @@ async def test_energy_source_sessions_use_mean_power(
     for value in (10.2, 10.4, 10.4):  # 1200 W, 1200 W, then nothing
         freezer.tick(timedelta(minutes=10))
         await set_energy(hass, value)
+    await publish(hass, freezer)
     assert len(events) == 1
     assert events[0].data["start"] == "2026-01-12T09:00:00+00:00"
     assert events[0].data["end"] == "2026-01-12T09:20:00+00:00"
@@ -377,8 +399,13 @@ async def test_clock_jump_is_not_counted(
     freezer.tick(timedelta(days=3))  # the clock is set right, three days later
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
+    await set_power(hass, 0)
+    await publish(hass, freezer)
     # 2 kW for 3 minutes = 0.1 kWh, and nothing for the jump.
-    assert state_value(hass, "sensor.washer_energy") == pytest.approx(0.1)
+    assert state_value(hass, "sensor.washer_energy") == 0.1
     assert "no reading or re-evaluation for 3 days" in caplog.text
+    await set_power(hass, 2000)
     await advance(hass, freezer, timedelta(minutes=3))
-    assert state_value(hass, "sensor.washer_energy") == pytest.approx(0.2)
+    await set_power(hass, 0)
+    await publish(hass, freezer)
+    assert state_value(hass, "sensor.washer_energy") == 0.2

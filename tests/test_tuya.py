@@ -28,7 +28,15 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from custom_components.utility_cost import async_remove_config_entry_device
 from custom_components.utility_cost.const import DOMAIN, EVENT_SESSION_ENDED
 
-from .conftest import advance, setup_entries, state_value, tuya_entry
+from .conftest import (
+    advance,
+    publish,
+    setup_entries,
+    shown_cost,
+    shown_energy,
+    state_value,
+    tuya_entry,
+)
 from .fakes.tuya_cloud import ACCESS_SECRET, FakeTuyaCloud, socket, strip
 
 # What 100 W adds in 8 minutes, in kWh: the most a refresh interval can add.
@@ -105,17 +113,17 @@ async def test_energy_and_cost_from_polled_power(
 ) -> None:
     """Power held between polls and accrued every minute; polls stay in budget."""
     await setup_entries(hass, tariff, account)
-    await advance(hass, freezer, timedelta(hours=1))
-    # 100 W for an hour = 0.1 kWh, at 0.25 = 0.025.
-    assert state_value(hass, "sensor.plug_1_energy") == pytest.approx(0.1)
-    assert state_value(hass, "sensor.plug_1_cost") == pytest.approx(0.025)
-    assert state_value(hass, "sensor.plug_1_energy_today") == pytest.approx(0.1)
+    await advance(hass, freezer, timedelta(minutes=59, seconds=30))
+    # Written at 59:30: 100 W for that long = 0.099 kWh (to the watt-hour shown).
+    assert state_value(hass, "sensor.plug_1_energy") == shown_energy(0.1 * 59.5 / 60)
+    assert state_value(hass, "sensor.plug_1_cost") == shown_cost(0.025 * 59.5 / 60)
+    await advance(hass, freezer, timedelta(seconds=30))
     # A refresh a minute (the shortest interval), 2 pages each.
     assert fake_tuya.count("associated-users") == 2 + 60 * 2
     # add_ele is an increment per report, never read: a huge one changes nothing.
     fake_tuya.devices["plug0001"].status["add_ele"] = 50_000
     await advance(hass, freezer, timedelta(minutes=8))
-    assert state_value(hass, "sensor.plug_1_energy") == pytest.approx(
+    assert state_value(hass, "sensor.plug_1_energy") == shown_energy(
         0.1 + 100 * 8 / 60_000
     )
 
@@ -135,6 +143,7 @@ async def test_switching_an_outlet_ends_a_session(
     await _switch(hass, "switch.plug_1", False)
     assert fake_tuya.devices["plug0001"].status["switch_1"] is False
     assert hass.states.get("switch.plug_1").state == STATE_OFF
+    await publish(hass, freezer)
     # 100 W for 30 minutes = 0.05 kWh.
     device = device_registry.async_get_device({(DOMAIN, "plug0001")})
     assert device is not None
@@ -144,10 +153,10 @@ async def test_switching_an_outlet_ends_a_session(
     assert events[0].data["source"] == "tuya:plug0001"
     assert events[0].data["duration_s"] == 1800
     assert events[0].data["energy_kwh"] == pytest.approx(0.05)
-    assert state_value(hass, "sensor.plug_1_last_session_energy") == pytest.approx(0.05)
+    assert state_value(hass, "sensor.plug_1_last_session_energy") == 0.05
     # Off draws nothing, even before the next poll.
     await advance(hass, freezer, timedelta(minutes=30))
-    assert state_value(hass, "sensor.plug_1_energy") == pytest.approx(0.05)
+    assert state_value(hass, "sensor.plug_1_energy") == 0.05
     await _switch(hass, "switch.strip_5_outlet_2", True)
     assert fake_tuya.devices["strip0005"].status["switch_2"] is True
 
@@ -333,6 +342,7 @@ async def test_restart_in_a_session_keeps_it(
     await hass.async_block_till_done()
     await advance(hass, freezer, timedelta(minutes=10))
     await _switch(hass, "switch.plug_1", False)
+    await publish(hass, freezer)
     assert len(events) == 1
     assert events[0].data["start"] == "2026-01-12T09:00:00+00:00"
     # 100 W for 20 minutes, across the reload = 1/30 kWh.
@@ -382,9 +392,11 @@ async def test_unmonitored_plugs_and_fixed_watts(
     await _switch(hass, "switch.switch_6_outlet_1", True)
     await advance(hass, freezer, timedelta(minutes=30))
     await _switch(hass, "switch.switch_6_outlet_1", False)
-    await advance(hass, freezer, timedelta(hours=1))
-    # 60 W for 30 minutes + 0.5 W for an hour = 0.0305 kWh.
-    assert state_value(hass, "sensor.switch_6_energy") == pytest.approx(0.0305)
+    await advance(hass, freezer, timedelta(minutes=59, seconds=30))
+    # Written at 59:30: 60 W for 30 minutes + 0.5 W for 59.5 minutes.
+    assert state_value(hass, "sensor.switch_6_energy") == shown_energy(
+        0.03 + 0.5 * 59.5 / 60_000
+    )
     # Estimated plugs have sessions by power, like tracked sensors.
     assert [e.data["name"] for e in events] == ["Switch 6"]
 

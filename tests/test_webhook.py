@@ -29,7 +29,9 @@ from .conftest import (
     HTTP_METER_WEBHOOK_ID,
     advance,
     http_meter_entry,
+    publish,
     setup_entries,
+    shown_cost,
     state_value,
 )
 
@@ -90,13 +92,11 @@ async def test_readings_make_energy_and_cost(
     await _post(client, {"watts": 2000, "station_id": 1})
     await advance(hass, freezer, timedelta(minutes=30))
     await _post(client, {"watts": 0, "station_id": 1})
-    await hass.async_block_till_done()
+    await publish(hass, freezer)
 
-    assert state_value(hass, "sensor.house_station_1_energy") == pytest.approx(1.5)
-    assert state_value(hass, "sensor.house_station_1_cost") == pytest.approx(0.375)
-    assert state_value(hass, "sensor.house_station_1_energy_today") == pytest.approx(
-        1.5
-    )
+    assert state_value(hass, "sensor.house_station_1_energy") == 1.5
+    assert state_value(hass, "sensor.house_station_1_cost") == 0.375
+    assert state_value(hass, "sensor.house_station_1_energy_today") == 1.5
     assert state_value(hass, "sensor.house_station_1_power") == 0
 
 
@@ -120,9 +120,9 @@ async def test_buffered_readings_with_timestamps(
         client, {"watts": 3000, "station_id": 7, "timestamp": 1768211400}
     )
     assert response.status == 200
-    await hass.async_block_till_done()
+    await publish(hass, freezer)
     # 600 W x 20 min + 1200 W x 20 min = 0.2 + 0.4 kWh; then 0 W for 10 minutes.
-    assert state_value(hass, "sensor.house_station_7_energy") == pytest.approx(0.6)
+    assert state_value(hass, "sensor.house_station_7_energy") == 0.6
     # Going back before the last reading is refused: that time is counted.
     response = await _post(
         client, {"watts": 5, "station_id": 7, "timestamp": "2026-01-12T09:45:00Z"}
@@ -244,14 +244,15 @@ async def test_a_silent_station_stops_counting(
     await advance(hass, freezer, timedelta(minutes=10))
     assert hass.states.get("sensor.house_station_1_power").state == STATE_UNAVAILABLE
     # 3 kW for the 2 minutes of the timeout only.
-    assert state_value(hass, "sensor.house_station_1_energy") == pytest.approx(0.1)
+    assert state_value(hass, "sensor.house_station_1_energy") == 0.1
     # The totals stay available; the next reading counts from then on.
     response = await _post(client, {"watts": 1000, "station_id": 1})
     assert response.status == 200
     await advance(hass, freezer, timedelta(seconds=90))
     await _post(client, {"watts": 0, "station_id": 1})
-    await hass.async_block_till_done()
-    assert state_value(hass, "sensor.house_station_1_energy") == pytest.approx(0.125)
+    await publish(hass, freezer)
+    # 0.1 + 1 kW for 90 s = 0.025 kWh more.
+    assert state_value(hass, "sensor.house_station_1_energy") == 0.125
     assert state_value(hass, "sensor.house_station_1_power") == 0
 
 
@@ -272,9 +273,9 @@ async def test_stations_and_totals_survive_a_restart(
     assert await hass.config_entries.async_reload(meter.entry_id)
     await hass.async_block_till_done()
 
-    assert state_value(hass, "sensor.house_station_1_energy") == pytest.approx(0.6)
-    assert state_value(hass, "sensor.house_station_2_energy") == pytest.approx(0.3)
-    assert state_value(hass, "sensor.house_station_2_cost") == pytest.approx(0.075)
+    assert state_value(hass, "sensor.house_station_1_energy") == 0.6
+    assert state_value(hass, "sensor.house_station_2_energy") == 0.3
+    assert state_value(hass, "sensor.house_station_2_cost") == shown_cost(0.075)
     assert hass.states.get("sensor.house_station_1_power").state == STATE_UNAVAILABLE
     # The last reading's time is kept too: nothing before it is taken again.
     response = await _post(
@@ -284,8 +285,8 @@ async def test_stations_and_totals_survive_a_restart(
     await _post(client, {"watts": 2000, "station_id": 1})
     await advance(hass, freezer, timedelta(minutes=15))
     await _post(client, {"watts": 0, "station_id": 1})
-    await hass.async_block_till_done()
-    assert state_value(hass, "sensor.house_station_1_energy") == pytest.approx(1.1)
+    await publish(hass, freezer)
+    assert state_value(hass, "sensor.house_station_1_energy") == 1.1
 
 
 async def test_sessions_fire_the_event(
@@ -297,6 +298,8 @@ async def test_sessions_fire_the_event(
     await advance(hass, freezer, timedelta(minutes=6))
     await _post(client, {"watts": 0, "station_id": 4})
     await hass.async_block_till_done()
+    assert events == []  # announced once the finished session is written
+    await publish(hass, freezer)
     assert len(events) == 1
     data = events[0].data
     assert data["name"] == "House station 4"

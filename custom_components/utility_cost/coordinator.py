@@ -448,7 +448,10 @@ class MeterCoordinator(UtilityCostCoordinator[Meter]):
             event_data=self._event_data,
         )
         self.store = ThrottledStore(
-            hass, meter_store_key(entry.entry_id), self._to_store
+            hass,
+            meter_store_key(entry.entry_id),
+            self._to_store,
+            on_saved=self._saved,
         )
         self.source_available: bool | None = None
         self._unsubs: list[CALLBACK_TYPE] = []
@@ -466,24 +469,31 @@ class MeterCoordinator(UtilityCostCoordinator[Meter]):
     async def _async_setup(self) -> None:
         """Continue the meter from storage."""
         stored = await self.store.async_load()
+        meter = self.meter
         if stored is not None:
-            self.runtime.meter = Meter.from_dict(
+            meter = Meter.from_dict(
                 stored["meter"],
                 self.kind,
                 dt_util.get_default_time_zone(),
                 self.rules,
                 same_source=stored.get("source") == self.source,
             )
-        self.meter.ledger.roll(dt_util.utcnow())
+        # Periods that ended while Home Assistant was down start again, before
+        # anything is shown.
+        meter.ledger.roll(dt_util.utcnow())
+        self.runtime.replace_meter(meter)
+        if self.runtime.announce_restored():
+            self.store.schedule_save(0)
         if self.tariff.entry is None:
             async_create_tariff_missing_issue(self.hass, self.config_entry)
         else:
             async_delete_tariff_missing_issue(self.hass, self.config_entry.entry_id)
 
     async def _async_update_data(self) -> Meter:
-        # A refresh (e.g. homeassistant.update_entity) accrues up to now.
-        if self.runtime.tick(dt_util.utcnow()):
-            self.store.schedule_save()
+        # A refresh (e.g. homeassistant.update_entity) accrues up to now, writes and
+        # shows the result at once.
+        if self.store.pending or self.runtime.tick(dt_util.utcnow()):
+            await self.store.async_save()
         return self.meter
 
     @callback
@@ -504,7 +514,7 @@ class MeterCoordinator(UtilityCostCoordinator[Meter]):
                 async_track_time_interval(hass, self._tick, POWER_REEVALUATION_INTERVAL)
             )
         self._unsubs.append(
-            async_track_time_change(hass, self._tick, hour=0, minute=0, second=0)
+            async_track_time_change(hass, self._midnight, hour=0, minute=0, second=0)
         )
         self._unsubs.append(hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._tick))
         # The state the source has now is the first reading: a power is held from
@@ -525,11 +535,17 @@ class MeterCoordinator(UtilityCostCoordinator[Meter]):
 
     @callback
     def _tick(self, _now: datetime | Event) -> None:
-        """Accrue up to now: every minute, at midnight and when Home Assistant stops.
+        """Accrue up to now: every minute and when Home Assistant stops.
 
-        At a stop the store, whose save is pending, writes itself at the final write.
+        At a stop the pending write is made at Home Assistant's final write.
         """
         self._changed(self.runtime.tick(dt_util.utcnow()))
+
+    @callback
+    def _midnight(self, _now: datetime) -> None:
+        """Start the new day's periods, and show them without waiting."""
+        self.runtime.tick(dt_util.utcnow())
+        self.store.schedule_save(0)
 
     @callback
     def _take(self, at: datetime, value: float | None) -> None:
@@ -538,7 +554,15 @@ class MeterCoordinator(UtilityCostCoordinator[Meter]):
     def _changed(self, changed: bool) -> None:
         if changed:
             self.store.schedule_save()
-            self.async_set_updated_data(self.meter)
+
+    @callback
+    def _saved(self) -> None:
+        """Show what was written; write again if sessions were announced."""
+        changed, announced = self.runtime.publish()
+        if announced:
+            self.store.schedule_save(0)
+        if changed:
+            self.async_update_listeners()
 
     def _value_of(self, state: State | None) -> float | None:
         """Return the state as watts or kWh, or None if it is not usable now."""
@@ -579,14 +603,14 @@ class MeterCoordinator(UtilityCostCoordinator[Meter]):
         }
 
     def _to_store(self) -> dict[str, Any]:
-        return {"source": self.source, "meter": self.meter.as_dict()}
+        return {"source": self.source, "meter": self.runtime.stage(dt_util.utcnow())}
 
     async def async_shutdown(self) -> None:
         """Stop following the source and write the meter to storage."""
         while self._unsubs:
             self._unsubs.pop()()
-        self.runtime.tick(dt_util.utcnow())
         await self.store.async_save()
+        self.store.async_stop()
         await super().async_shutdown()
 
 
@@ -695,7 +719,7 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
         self._specs_failed: set[str] = set()
         self._stored_meters: dict[str, dict[str, Any]] = {}
         self.store = ThrottledStore(
-            hass, tuya_store_key(entry.entry_id), self._to_store
+            hass, tuya_store_key(entry.entry_id), self._to_store, on_saved=self._saved
         )
         self._unsubs: list[CALLBACK_TYPE] = []
         self.data = TuyaAccount({}, {})  # until async_load says what was known
@@ -865,6 +889,8 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
                 currency=self.currency,
                 event_data=partial(self._event_data, device.id),
             )
+            if runtime.announce_restored():
+                self.store.schedule_save(0)
         return TuyaPlug(
             device, scales, fixed, runtime, read_plug(device.status, scales, fixed)
         )
@@ -935,6 +961,19 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
                 changed = plug.runtime.tick(now) or changed
         if changed:
             self.store.schedule_save()
+
+    @callback
+    def _saved(self) -> None:
+        """Show the plugs' figures that were written; note announced sessions."""
+        changed = announced = False
+        for plug in self.data.plugs.values():
+            if plug.runtime is not None:
+                plug_changed, plug_announced = plug.runtime.publish()
+                changed = changed or plug_changed
+                announced = announced or plug_announced
+        if announced:
+            self.store.schedule_save(0)
+        if changed:
             # Not async_set_updated_data: that would postpone the next poll.
             self.async_update_listeners()
 
@@ -988,9 +1027,10 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
 
     def _to_store(self) -> dict[str, Any]:
         meters = dict(self._stored_meters)
+        now = dt_util.utcnow()
         for device_id, plug in self.data.plugs.items():
             if plug.runtime is not None:
-                meters[device_id] = plug.runtime.meter.as_dict()
+                meters[device_id] = plug.runtime.stage(now)
         return {
             "specs": {
                 product: {code: list(point) for code, point in points.items()}
@@ -1006,11 +1046,8 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
         """Stop the timers and write the meters."""
         while self._unsubs:
             self._unsubs.pop()()
-        now = dt_util.utcnow()
-        for plug in self.data.plugs.values():
-            if plug.runtime is not None:
-                plug.runtime.tick(now)
         await self.store.async_save()
+        self.store.async_stop()
         await self.quota.async_shutdown()
         await super().async_shutdown()
 
@@ -1096,7 +1133,10 @@ class HttpMeterCoordinator(UtilityCostCoordinator[HttpMeter]):
             DEFAULT_ON_THRESHOLD_W, timedelta(seconds=DEFAULT_MIN_SESSION_S)
         )
         self.store = ThrottledStore(
-            hass, http_meter_store_key(entry.entry_id), self._to_store
+            hass,
+            http_meter_store_key(entry.entry_id),
+            self._to_store,
+            on_saved=self._saved,
         )
         self._unsubs: list[CALLBACK_TYPE] = []
         self._station_listeners: dict[str, list[CALLBACK_TYPE]] = {}
@@ -1105,14 +1145,14 @@ class HttpMeterCoordinator(UtilityCostCoordinator[HttpMeter]):
     async def async_load(self) -> None:
         """Continue every station known from earlier runs, with its totals."""
         stored = await self.store.async_load() or {}
-        now = dt_util.utcnow()
         for key, data in stored.get("stations", {}).items():
             station = self._new_station(int(key), data["meter"])
             last_at = data.get("last_at")
             station.last_at = (
                 None if last_at is None else dt_util.parse_datetime(last_at)
             )
-            station.runtime.meter.ledger.roll(now)
+            if station.runtime.announce_restored():
+                self.store.schedule_save(0)
             self.data.stations[key] = station
         if self.tariff.entry is None:
             async_create_tariff_missing_issue(self.hass, self.config_entry)
@@ -1167,6 +1207,7 @@ class HttpMeterCoordinator(UtilityCostCoordinator[HttpMeter]):
             if stored is not None
             else Meter(SourceKind.POWER, tz, self.rules)
         )
+        meter.ledger.roll(dt_util.utcnow())
         # Silence is the timeout's business: a power is held up to it, however long.
         meter.max_hold = max(meter.max_hold, self.timeout)
         runtime = MeterRuntime(
@@ -1238,11 +1279,26 @@ class HttpMeterCoordinator(UtilityCostCoordinator[HttpMeter]):
             "source": f"http:{station_id}",
         }
 
+    @callback
+    def _saved(self) -> None:
+        """Show the stations' figures that were written, station by station."""
+        announced = False
+        for key, station in self.data.stations.items():
+            changed, station_announced = station.runtime.publish()
+            announced = announced or station_announced
+            if changed:
+                for update in list(self._station_listeners.get(key, ())):
+                    update()
+        if announced:
+            self.store.schedule_save(0)
+
     def _to_store(self) -> dict[str, Any]:
+        # Not accrued up to now: a station's readings may arrive late, oldest first,
+        # and the time after its last reading is counted when the next one comes.
         return {
             "stations": {
                 key: {
-                    "meter": station.runtime.meter.as_dict(),
+                    "meter": station.runtime.stage(None),
                     "last_at": None
                     if station.last_at is None
                     else station.last_at.isoformat(),
@@ -1256,6 +1312,7 @@ class HttpMeterCoordinator(UtilityCostCoordinator[HttpMeter]):
         while self._unsubs:
             self._unsubs.pop()()
         await self.store.async_save()
+        self.store.async_stop()
         await super().async_shutdown()
 
 

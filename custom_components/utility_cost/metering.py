@@ -1,27 +1,37 @@
 """Domain meters inside Home Assistant.
 
 :class:`MeterRuntime` is what every metered thing of this integration (a tracked
-sensor, a Tuya plug) wraps around its domain :class:`~.domain.meter.Meter`: it prices
-with the tariff as it is at each moment, logs what deserves a log (once), and fires
-the session event.
+sensor, a Tuya plug, an HTTP meter's station) wraps around its domain
+:class:`~.domain.meter.Meter`: it prices with the tariff as it is at each moment,
+logs what deserves a log (once), and publishes what the meter shows.
+
+Publishing follows persistence. The owner's store calls :meth:`MeterRuntime.stage`
+while it serialises the meter (the figures and the finished sessions of that very
+state) and :meth:`MeterRuntime.publish` once the write has completed: entities then
+show the staged figures and the staged sessions' events fire. So nothing that Home
+Assistant records or announces can be undone by a crash: a restart restores at
+least what was shown, and a finished session is never reopened or announced twice
+(unless the process dies in the instant between an event and the write that notes
+it, in which case the same session is announced again at the next start).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from homeassistant.core import HomeAssistant
 
 from .const import EVENT_SESSION_ENDED, LOGGER
-from .domain.meter import Meter, MeterUpdate
+from .domain.energy import EnergySlice
+from .domain.meter import Meter, MeterFigures, MeterUpdate
 from .domain.sessions import Session
 from .tariff import TariffLink
 
 
 class MeterRuntime:
-    """A domain meter priced by a tariff entry, with logs and session events."""
+    """A domain meter priced by a tariff entry, with logs, figures and events."""
 
     def __init__(
         self,
@@ -41,18 +51,74 @@ class MeterRuntime:
         self.currency = currency
         self._event_data = event_data
         self._warned: set[str] = set()
+        # What the meter held when last restored or written: what entities show.
+        self.published: MeterFigures = meter.figures()
+        self._staged: MeterFigures | None = None
+        self._staged_sessions: list[Session] = []
+
+    def replace_meter(self, meter: Meter) -> None:
+        """Continue a restored meter; its figures are persisted, so they are shown."""
+        self.meter = meter
+        self.published = meter.figures()
 
     def reading(
-        self, at: datetime, value: float | None, running: bool | None = None
+        self,
+        at: datetime,
+        value: float | None,
+        running: bool | None = None,
+        *,
+        valid_for: timedelta | None = None,
     ) -> bool:
         """Take a reading; return True if the totals or sessions changed."""
         self.meter.pricer.set_schedule(self.tariff.schedule())
-        return self._apply(self.meter.reading(at, value, running))
+        return self._apply(self.meter.reading(at, value, running, valid_for=valid_for))
 
     def tick(self, at: datetime) -> bool:
         """Accrue up to ``at``; return True if the totals changed."""
         self.meter.pricer.set_schedule(self.tariff.schedule())
         return self._apply(self.meter.tick(at))
+
+    def settle(self, measured: list[EnergySlice], until: datetime) -> bool:
+        """Book what the device measured up to ``until`` (replacing the estimate)."""
+        self.meter.pricer.set_schedule(self.tariff.schedule())
+        return self.meter.settle(measured, until)
+
+    # --- publishing what is persisted ---------------------------------------------
+
+    def stage(self, at: datetime | None) -> dict[str, Any]:
+        """Accrue up to ``at`` (if given); return the meter to write, keep its figures."""
+        if at is not None:
+            self.tick(at)
+        self._staged = self.meter.figures()
+        self._staged_sessions = list(self.meter.sessions.unannounced)
+        return self.meter.as_dict()
+
+    def publish(self) -> tuple[bool, bool]:
+        """Show what the completed write holds; announce its finished sessions.
+
+        Return whether the figures changed and whether sessions were announced (the
+        owner then writes again, so that they are not announced twice).
+        """
+        staged, self._staged = self._staged, None
+        changed = staged is not None and staged != self.published
+        if staged is not None:
+            self.published = staged
+        sessions, self._staged_sessions = self._staged_sessions, []
+        for session in sessions:
+            self._fire_session_ended(session)
+        if sessions:
+            self.meter.sessions.announced(sessions)
+        return changed, bool(sessions)
+
+    def announce_restored(self) -> bool:
+        """Announce sessions a previous run persisted but did not announce."""
+        sessions = list(self.meter.sessions.unannounced)
+        for session in sessions:
+            self._fire_session_ended(session)
+        self.meter.sessions.announced(sessions)
+        return bool(sessions)
+
+    # --- logs and events --------------------------------------------------------
 
     def warn_once(self, key: str, message: str, *args: object) -> None:
         """Log a warning about this meter, the first time only."""
@@ -79,8 +145,6 @@ class MeterRuntime:
                 self.label,
                 update.skipped,
             )
-        if update.session is not None:
-            self._fire_session_ended(update.session)
         return update.booked or update.session is not None
 
     def _fire_session_ended(self, session: Session) -> None:

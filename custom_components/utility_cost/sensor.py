@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+import math
 from typing import Any, cast
 
 from homeassistant.components.sensor import (
@@ -39,7 +40,7 @@ from .coordinator import (
     UtilityCostConfigEntry,
     UtilityCostCoordinator,
 )
-from .domain.meter import Meter
+from .domain.meter import MeterFigures
 from .domain.outlook import DayPrices
 from .domain.periods import Period
 from .domain.plugs import CURRENT, POWER, VOLTAGE, PlugReading
@@ -200,18 +201,29 @@ TARIFF_SENSORS: tuple[TariffSensorEntityDescription, ...] = (
 
 @dataclass(frozen=True, kw_only=True)
 class MeterSensorEntityDescription(SensorEntityDescription):
-    """A sensor of a tracked device; ``monetary`` ones are in the tariff currency."""
+    """A sensor of a metered device; ``monetary`` ones are in the tariff currency.
 
-    value_fn: Callable[[Meter], SensorValue]
-    last_reset_fn: Callable[[Meter], datetime | None] | None = None
+    ``state_decimals`` is the precision of the state written to Home Assistant: the
+    meter keeps full precision, the state changes (and is recorded) only when its
+    rounded value does. Energy is rounded down, so a shown total never exceeds the
+    persisted one it comes from.
+    """
+
+    value_fn: Callable[[MeterFigures], SensorValue]
+    last_reset_fn: Callable[[MeterFigures], datetime | None] | None = None
     monetary: bool = False
+    state_decimals: int | None = None
+
+
+ENERGY_DECIMALS = 3  # 1 Wh, as Home Assistant's integration helper rounds
+COST_DECIMALS = 3
 
 
 def _period_sensors(
     period: Period, enabled: bool
 ) -> tuple[MeterSensorEntityDescription, ...]:
-    def last_reset(meter: Meter) -> datetime | None:
-        return meter.ledger.periods[period].start
+    def last_reset(figures: MeterFigures) -> datetime | None:
+        return figures.periods[period].start
 
     return (
         MeterSensorEntityDescription(
@@ -222,8 +234,9 @@ def _period_sensors(
             native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
             suggested_display_precision=3,
             entity_registry_enabled_default=enabled,
-            value_fn=lambda meter: meter.ledger.periods[period].energy_kwh,
+            value_fn=lambda figures: figures.periods[period].energy_kwh,
             last_reset_fn=last_reset,
+            state_decimals=ENERGY_DECIMALS,
         ),
         MeterSensorEntityDescription(
             key=f"cost_{period}",
@@ -233,15 +246,16 @@ def _period_sensors(
             suggested_display_precision=2,
             entity_registry_enabled_default=enabled,
             monetary=True,
-            value_fn=lambda meter: meter.ledger.periods[period].cost,
+            value_fn=lambda figures: figures.periods[period].cost,
             last_reset_fn=last_reset,
+            state_decimals=COST_DECIMALS,
         ),
     )
 
 
-def _last_session[T](value: Callable[[Any], T]) -> Callable[[Meter], T | None]:
-    def value_fn(meter: Meter) -> T | None:
-        session = meter.sessions.last
+def _last_session[T](value: Callable[[Any], T]) -> Callable[[MeterFigures], T | None]:
+    def value_fn(figures: MeterFigures) -> T | None:
+        session = figures.last_session
         return None if session is None else value(session)
 
     return value_fn
@@ -255,7 +269,8 @@ METER_SENSORS: tuple[MeterSensorEntityDescription, ...] = (
         state_class=SensorStateClass.TOTAL_INCREASING,
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=3,
-        value_fn=lambda meter: meter.ledger.lifetime.energy_kwh,
+        value_fn=lambda figures: figures.energy_kwh,
+        state_decimals=ENERGY_DECIMALS,
     ),
     MeterSensorEntityDescription(
         key="cost",
@@ -264,7 +279,8 @@ METER_SENSORS: tuple[MeterSensorEntityDescription, ...] = (
         state_class=SensorStateClass.TOTAL,
         suggested_display_precision=2,
         monetary=True,
-        value_fn=lambda meter: meter.ledger.lifetime.cost,
+        value_fn=lambda figures: figures.cost,
+        state_decimals=COST_DECIMALS,
     ),
     *_period_sensors(Period.DAY, enabled=True),
     *_period_sensors(Period.WEEK, enabled=False),
@@ -277,6 +293,7 @@ METER_SENSORS: tuple[MeterSensorEntityDescription, ...] = (
         native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
         suggested_display_precision=3,
         value_fn=_last_session(lambda session: session.energy_kwh),
+        state_decimals=ENERGY_DECIMALS,
     ),
     MeterSensorEntityDescription(
         key="last_session_cost",
@@ -285,6 +302,7 @@ METER_SENSORS: tuple[MeterSensorEntityDescription, ...] = (
         suggested_display_precision=2,
         monetary=True,
         value_fn=_last_session(lambda session: session.cost),
+        state_decimals=COST_DECIMALS,
     ),
     MeterSensorEntityDescription(
         key="last_session_duration",
@@ -294,6 +312,7 @@ METER_SENSORS: tuple[MeterSensorEntityDescription, ...] = (
         suggested_unit_of_measurement=UnitOfTime.MINUTES,
         suggested_display_precision=0,
         value_fn=_last_session(lambda session: session.duration.total_seconds()),
+        state_decimals=0,
     ),
     MeterSensorEntityDescription(
         key="last_session_start",
@@ -308,6 +327,17 @@ METER_SENSORS: tuple[MeterSensorEntityDescription, ...] = (
         value_fn=_last_session(lambda session: session.end),
     ),
 )
+
+
+def state_value(value: SensorValue, decimals: int | None, floor: bool) -> SensorValue:
+    """Return a figure at the precision of its state (energy rounded down)."""
+    if decimals is None or not isinstance(value, float):
+        return value
+    if floor:
+        scale = 10.0**decimals
+        # The small allowance keeps 0.3 (stored as 0.29999...) at 0.3.
+        return math.floor(value * scale + 1e-6) / scale
+    return round(value, decimals)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -638,15 +668,19 @@ class MeterSensor(UtilityCostEntity[UtilityCostCoordinator[Any]], SensorEntity):
         self._update_values()
 
     def _update_values(self) -> bool:
-        """Read the meter; return True if anything this entity shows changed."""
+        """Read the figures; return True if anything this entity shows changed."""
         description = self.entity_description
-        meter = self.runtime.meter
+        figures = self.runtime.published
         shown = (
             self.available,
-            description.value_fn(meter),
+            state_value(
+                description.value_fn(figures),
+                description.state_decimals,
+                description.device_class is SensorDeviceClass.ENERGY,
+            ),
             None
             if description.last_reset_fn is None
-            else description.last_reset_fn(meter),
+            else description.last_reset_fn(figures),
         )
         if shown == self._shown:
             return False

@@ -88,3 +88,22 @@ def test_counter_round_trip() -> None:
     counter = EnergyCounter(12.5, T0)
     assert EnergyCounter.from_dict(counter.as_dict()) == counter
     assert EnergyCounter.from_dict(EnergyCounter().as_dict()) == EnergyCounter()
+
+
+def test_a_power_valid_for_a_while_is_not_held_beyond() -> None:
+    """A polled power stops being accrued when it goes stale."""
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    integrator = PowerIntegrator()
+    integrator.hold(t0, 600.0, until=t0 + timedelta(minutes=10))
+    first = integrator.advance(t0 + timedelta(minutes=5))
+    assert first is not None
+    assert first.energy_kwh == pytest.approx(0.05)
+    # Past the validity: counted up to it only, then nothing until a new sample.
+    second = integrator.advance(t0 + timedelta(minutes=30))
+    assert second is not None
+    assert second.end == t0 + timedelta(minutes=10)
+    assert second.energy_kwh == pytest.approx(0.05)
+    assert integrator.advance(t0 + timedelta(minutes=40)) is None
+    # A sample that expired before the previous accrual adds nothing.
+    integrator.hold(t0 + timedelta(minutes=40), 600.0, until=t0)
+    assert integrator.advance(t0 + timedelta(minutes=41)) is None

@@ -97,3 +97,108 @@ def test_round_trip() -> None:
     restored = Ledger.from_dict(ledger.as_dict(), MADRID)
     assert restored.as_dict() == ledger.as_dict()
     assert restored.periods == ledger.periods
+
+
+# --- an estimate that measured energy replaces ------------------------------------
+
+
+def utc(hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, 19, hour, minute, tzinfo=UTC)
+
+
+def test_measured_energy_replaces_the_estimate_of_its_interval() -> None:
+    """Settled + provisional is shown; settling swaps the estimate for the measure."""
+    ledger = Ledger(MADRID)
+    ledger.roll(utc(9))
+    # An estimate of 0.5 kWh from 10:00 to 11:00 (UTC), at 0.20.
+    ledger.add_provisional(CostPiece(utc(10), utc(11), 0.5, 0.20))
+    lifetime, periods = ledger.shown()
+    assert (lifetime.energy_kwh, lifetime.cost) == (0.5, pytest.approx(0.10))
+    assert periods[Period.DAY].energy_kwh == 0.5
+    # The plug measured 0.6 kWh for 10:00-10:30: it replaces the first half of the
+    # estimate (0.25 kWh), which leaves 0.25 kWh estimated for 10:30-11:00.
+    ledger.settle([CostPiece(utc(10), utc(10, 30), 0.6, 0.20)], utc(10, 30))
+    lifetime, periods = ledger.shown()
+    assert lifetime.energy_kwh == pytest.approx(0.85)
+    assert lifetime.cost == pytest.approx(0.85 * 0.20)
+    assert periods[Period.MONTH].energy_kwh == pytest.approx(0.85)
+    assert ledger.lifetime.energy_kwh == pytest.approx(0.6)  # settled alone
+    # An estimate for time already measured is dropped.
+    ledger.add_provisional(CostPiece(utc(10), utc(10, 15), 1.0, 0.20))
+    assert ledger.shown()[0].energy_kwh == pytest.approx(0.85)
+
+
+def test_shown_energy_never_goes_down() -> None:
+    """A measurement below the estimate is absorbed by what follows."""
+    ledger = Ledger(MADRID)
+    ledger.roll(utc(9))
+    ledger.add_provisional(CostPiece(utc(10), utc(11), 1.0, 0.20))
+    assert ledger.shown()[0].energy_kwh == 1.0
+    # Measured: only 0.4 kWh in that hour. The total shown stays at 1.0 ...
+    ledger.settle([CostPiece(utc(10), utc(11), 0.4, 0.20)], utc(11))
+    lifetime, periods = ledger.shown()
+    assert lifetime.energy_kwh == 1.0
+    assert periods[Period.DAY].energy_kwh == 1.0
+    # ... while its cost is what was measured, and until 0.6 kWh more are used.
+    assert lifetime.cost == pytest.approx(0.08)
+    ledger.add(CostPiece(utc(11), utc(12), 0.5, 0.20))
+    assert ledger.shown()[0].energy_kwh == 1.0
+    ledger.add(CostPiece(utc(12), utc(13), 0.5, 0.20))
+    assert ledger.shown()[0].energy_kwh == pytest.approx(1.4)
+    # The marks survive a restart.
+    restored = Ledger.from_dict(ledger.as_dict(), MADRID)
+    assert restored.shown()[0].energy_kwh == pytest.approx(1.4)
+
+
+def test_a_new_day_starts_from_what_it_holds() -> None:
+    """The high-water mark of a period belongs to that period only."""
+    ledger = Ledger(MADRID)
+    ledger.roll(utc(9))
+    ledger.add_provisional(CostPiece(utc(21), utc(22), 1.0, 0.2))
+    assert ledger.shown()[1][Period.DAY].energy_kwh == 1.0
+    ledger.roll(datetime(2026, 11, 20, 0, 30, tzinfo=UTC))  # 01:30 in Madrid
+    lifetime, periods = ledger.shown()
+    assert periods[Period.DAY].energy_kwh == 0
+    assert periods[Period.MONTH].energy_kwh == 1.0
+    assert lifetime.energy_kwh == 1.0
+
+
+def test_an_estimate_across_midnight_counts_in_today_for_its_part() -> None:
+    ledger = Ledger(MADRID)
+    ledger.roll(datetime(2026, 11, 19, 22, 59, tzinfo=UTC))
+    # 22:30-23:30 UTC = 23:30-00:30 Madrid: half of it falls in the 20th.
+    ledger.add_provisional(
+        CostPiece(utc(22, 30), datetime(2026, 11, 19, 23, 30, tzinfo=UTC), 1.0, 0.2)
+    )
+    ledger.roll(datetime(2026, 11, 19, 23, 31, tzinfo=UTC))
+    _, periods = ledger.shown()
+    assert periods[Period.DAY].energy_kwh == pytest.approx(0.5)
+    assert periods[Period.MONTH].energy_kwh == pytest.approx(1.0)
+
+
+def test_an_estimate_accepted_as_final_is_settled() -> None:
+    """Where no measurement will come, the estimate becomes the settled energy."""
+    ledger = Ledger(MADRID)
+    ledger.roll(utc(9))
+    ledger.add_provisional(CostPiece(utc(10), utc(12), 2.0, 0.1))
+    ledger.settle_estimate(utc(11))
+    assert ledger.lifetime.energy_kwh == pytest.approx(1.0)
+    assert ledger.settled_to == utc(11)
+    assert [(p.start, p.end) for p in ledger.provisional] == [(utc(11), utc(12))]
+    assert ledger.shown()[0].energy_kwh == pytest.approx(2.0)
+    # A settlement before the last one changes nothing but books the correction.
+    ledger.settle([CostPiece(utc(10), utc(10, 30), 0.1, 0.1)], utc(10, 30))
+    assert ledger.settled_to == utc(11)
+    assert ledger.lifetime.energy_kwh == pytest.approx(1.1)
+
+
+def test_provisional_pieces_merge_and_survive_a_restart() -> None:
+    ledger = Ledger(MADRID)
+    ledger.roll(utc(9))
+    ledger.add_provisional(CostPiece(utc(10), utc(10, 1), 0.1, 0.2))
+    ledger.add_provisional(CostPiece(utc(10, 1), utc(10, 2), 0.1, 0.2))
+    ledger.add_provisional(CostPiece(utc(10, 2), utc(10, 3), 0.1, None))
+    assert len(ledger.provisional) == 2
+    restored = Ledger.from_dict(ledger.as_dict(), MADRID)
+    assert restored.provisional == ledger.provisional
+    assert restored.shown()[0].energy_kwh == pytest.approx(0.3)

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from custom_components.utility_cost.domain.energy import EnergySlice
 from custom_components.utility_cost.domain.meter import Meter, MeterUpdate
 from custom_components.utility_cost.domain.periods import Period
 from custom_components.utility_cost.domain.prices import (
@@ -181,3 +182,61 @@ def test_running_can_be_given_instead_of_derived_from_power() -> None:
     update = meter.reading(at(120), 0, running=False)
     assert update.session is not None
     assert update.session.duration == timedelta(seconds=120)
+
+
+def test_a_measured_meter_estimates_then_settles() -> None:
+    """A plug's power estimates; its own measurement replaces the estimate."""
+    meter = Meter(SourceKind.POWER, TZ, RULES, FLAT, measured=True)
+    meter.reading(at(0), 1000, running=True)
+    for minute in range(1, 31):
+        meter.tick(at(60 * minute))
+    assert meter.figures().energy_kwh == pytest.approx(0.5)
+    assert meter.ledger.lifetime.energy_kwh == 0  # nothing settled yet
+    # The plug measured 0.4 kWh for the first quarter-hour and 0.2 for the second.
+    assert meter.settle(
+        [
+            EnergySlice(at(0), at(900), 0.4),
+            EnergySlice(at(900), at(1800), 0.2),
+        ],
+        at(1800),
+    )
+    figures = meter.figures()
+    assert figures.energy_kwh == pytest.approx(0.6)
+    assert figures.cost == pytest.approx(0.15)
+    # Nothing new: no change.
+    assert not meter.settle([], at(1800))
+
+
+def test_a_reading_valid_for_a_while_stops_the_estimate() -> None:
+    meter = Meter(SourceKind.POWER, TZ, RULES, FLAT)
+    meter.reading(at(0), 1200, valid_for=timedelta(minutes=5))
+    for minute in range(1, 21):
+        meter.tick(at(60 * minute))
+    # 1.2 kW for the five minutes it was valid: 0.1 kWh.
+    assert meter.figures().energy_kwh == pytest.approx(0.1)
+
+
+def test_export_is_counted_apart_and_restored() -> None:
+    meter = Meter(SourceKind.POWER, TZ, RULES, FLAT, measured=True)
+    assert meter.figures().exported_kwh is None
+    meter.add_export([EnergySlice(at(0), at(900), 0.3)], at(900))
+    meter.add_export([], at(600))
+    assert meter.figures().exported_kwh == pytest.approx(0.3)
+    restored = Meter.from_dict(meter.as_dict(), SourceKind.POWER, TZ, RULES, FLAT)
+    assert restored.export is not None
+    assert restored.export.settled_to == at(900)
+    assert restored.figures().exported_kwh == pytest.approx(0.3)
+    assert restored.figures().energy_kwh == 0
+
+
+def test_finished_sessions_wait_to_be_announced() -> None:
+    """A finished session is kept until announced, across a restart too."""
+    meter = Meter(SourceKind.POWER, TZ, RULES, FLAT)
+    meter.reading(at(0), 2000)
+    meter.reading(at(120), 0)
+    assert len(meter.sessions.unannounced) == 1
+    restored = Meter.from_dict(meter.as_dict(), SourceKind.POWER, TZ, RULES, FLAT)
+    assert restored.sessions.unannounced == meter.sessions.unannounced
+    restored.sessions.announced(list(restored.sessions.unannounced))
+    assert restored.sessions.unannounced == []
+    assert restored.sessions.last is not None

@@ -46,25 +46,42 @@ class EnergySlice:
 
 @dataclass(slots=True)
 class PowerIntegrator:
-    """Left Riemann integration of power samples."""
+    """Left Riemann integration of power samples.
+
+    A sample may be valid for a limited time only (``until``): a polled power is a
+    sample of a moment, and holding it for hours would bill a stale value. Accrual
+    stops there until the next sample.
+    """
 
     power_w: float | None = None
     since: datetime | None = None
+    until: datetime | None = None
 
     def advance(self, at: datetime) -> EnergySlice | None:
         """Accrue the held power up to ``at``; return the slice (None if nothing)."""
-        since, self.since = self.since, at
-        if self.power_w is None or since is None or at <= since:
-            if since is not None and at < since:
-                self.since = since  # out of order: keep the later instant
+        since, power, until = self.since, self.power_w, self.until
+        if since is not None and at < since:
+            return None  # out of order: keep the later instant
+        self.since = at
+        if power is None or since is None or at == since:
             return None
-        return EnergySlice(
-            since, at, energy_kwh(self.power_w, (at - since).total_seconds())
-        )
+        end = at
+        if until is not None and at >= until:
+            end = max(since, until)
+            self.power_w = self.until = None
+        if end <= since:
+            return None
+        return EnergySlice(since, end, energy_kwh(power, (end - since).total_seconds()))
 
-    def hold(self, at: datetime, power_w: float | None) -> None:
-        """Hold ``power_w`` from ``at`` on (None: unknown, accrual stops)."""
+    def hold(
+        self, at: datetime, power_w: float | None, until: datetime | None = None
+    ) -> None:
+        """Hold ``power_w`` from ``at`` on (None: unknown, accrual stops).
+
+        ``until`` is when the sample stops being valid (None: until the next one).
+        """
         self.power_w = power_w
+        self.until = None if power_w is None else until
         if self.since is None or at > self.since:
             self.since = at
 

@@ -5,22 +5,31 @@ benchmarks and the tests all drive a :class:`Meter` the same way:
 
 * ``reading(at, value)`` for every new state of the source (watts for a power source,
   kilowatt-hours for an energy meter; None when the source has no usable value);
-* ``tick(at)`` periodically (power held steady is accrued; periods roll at midnight).
+* ``tick(at)`` periodically (power held steady is accrued; periods roll at midnight);
+* ``figures()`` for what to show: totals, periods and the last session.
 
 A power is held at most ``max_hold`` without a reading or a tick: a longer silence
 means the clock jumped (a host that booted before its clock was set) or the host was
-suspended, and that time is skipped rather than extrapolated.
+suspended, and that time is skipped rather than extrapolated. A reading may also say
+how long it stays valid (``valid_for``): a polled power is not held beyond that.
+
+A meter whose device also measures its own energy (a smart plug reporting what it
+counted for each interval) is ``measured``: its power only makes a provisional
+estimate, which :meth:`Meter.settle` replaces with the measured energy of the same
+interval (see :mod:`.ledger`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Final
 
-from .cost import Pricer
+from .cost import CostPiece, Pricer
 from .energy import EnergyCounter, EnergySlice, PowerIntegrator
-from .ledger import Ledger
+from .ledger import Ledger, Shown
+from .periods import Period
 from .prices import PriceSchedule
 from .sessions import Session, SessionDetector, SessionRules
 from .units import SourceKind
@@ -50,6 +59,35 @@ class MeterUpdate:
 NOTHING: Final = MeterUpdate()
 
 
+@dataclass(frozen=True, slots=True)
+class MeterFigures:
+    """What a meter shows at one instant: the totals, each period, the last session.
+
+    ``exported_kwh`` is energy a bidirectional device measured flowing out (None for
+    meters that measure none).
+    """
+
+    energy_kwh: float
+    cost: float
+    periods: Mapping[Period, Shown]
+    last_session: Session | None
+    unpriced_kwh: float = 0.0
+    exported_kwh: float | None = None
+
+
+EMPTY_FIGURES: Final = MeterFigures(
+    0.0, 0.0, {period: Shown(0.0, 0.0) for period in Period}, None
+)
+
+
+@dataclass(slots=True)
+class Export:
+    """Energy measured flowing out of a bidirectional device (not priced)."""
+
+    energy_kwh: float = 0.0
+    settled_to: datetime | None = None
+
+
 class Meter:
     """Energy, cost, calendar periods and sessions of one source."""
 
@@ -64,26 +102,36 @@ class Meter:
         sessions: SessionDetector | None = None,
         counter: EnergyCounter | None = None,
         max_hold: timedelta = DEFAULT_MAX_HOLD,
+        measured: bool = False,
+        export: Export | None = None,
     ) -> None:
         """Create a meter; pass the restored parts to continue one."""
         self.kind = kind
         self.max_hold = max_hold
+        self.measured = measured
         self.pricer = Pricer(schedule)
         self.ledger = ledger or Ledger(tz)
         self.sessions = sessions or SessionDetector(rules)
         self.integrator = PowerIntegrator()
         self.counter = counter or EnergyCounter()
+        self.export = export
 
     def reading(
-        self, at: datetime, value: float | None, running: bool | None = None
+        self,
+        at: datetime,
+        value: float | None,
+        running: bool | None = None,
+        *,
+        valid_for: timedelta | None = None,
     ) -> MeterUpdate:
         """Take a new value of the source (None: unavailable or not a number).
 
         ``running`` says whether the appliance runs (a plug's switch); when it is
-        not given, the power above the rules' on-threshold decides.
+        not given, the power above the rules' on-threshold decides. ``valid_for``
+        limits how long a power is held without a newer one.
         """
         if self.kind is SourceKind.POWER:
-            return self._power_reading(at, value, running)
+            return self._power_reading(at, value, running, valid_for)
         return self._energy_reading(at, value)
 
     def tick(self, at: datetime) -> MeterUpdate:
@@ -95,13 +143,17 @@ class Meter:
         return update
 
     def _power_reading(
-        self, at: datetime, power_w: float | None, running: bool | None
+        self,
+        at: datetime,
+        power_w: float | None,
+        running: bool | None,
+        valid_for: timedelta | None,
     ) -> MeterUpdate:
         negative = power_w is not None and power_w < 0
         if negative:
             power_w = 0.0
         update = self._accrue_power(at)
-        self.integrator.hold(at, power_w)
+        self.integrator.hold(at, power_w, None if valid_for is None else at + valid_for)
         if running is None and power_w is not None:
             running = self.sessions.rules.running(power_w)
         session = None if running is None else self.sessions.level(at, running)
@@ -119,7 +171,7 @@ class Meter:
             if silence > self.max_hold:
                 integrator.since = at
                 return MeterUpdate(skipped=silence)
-        return self._book(integrator.advance(at))
+        return self._book(integrator.advance(at), provisional=self.measured)
 
     def _energy_reading(self, at: datetime, energy_kwh: float | None) -> MeterUpdate:
         if energy_kwh is None:
@@ -138,17 +190,64 @@ class Meter:
             return update
         return MeterUpdate(True, session, False, update.unpriced)
 
-    def _book(self, energy: EnergySlice | None) -> MeterUpdate:
+    def _book(
+        self, energy: EnergySlice | None, *, provisional: bool = False
+    ) -> MeterUpdate:
         if energy is None:
             return NOTHING
         cost = 0.0
         unpriced = False
+        ledger = self.ledger
         for piece in self.pricer.price(energy):
-            self.ledger.add(piece)
+            if provisional:
+                ledger.add_provisional(piece)
+            else:
+                ledger.add(piece)
             cost += piece.cost
             unpriced = unpriced or piece.price is None
         self.sessions.accrue(energy.end, energy.energy_kwh, cost)
         return MeterUpdate(booked=True, unpriced=unpriced)
+
+    # --- measured energy --------------------------------------------------------
+
+    def settle(self, measured: Iterable[EnergySlice], until: datetime) -> bool:
+        """Book energy the device measured; it replaces the estimate before ``until``.
+
+        ``measured`` covers the time from the previous settlement (or earlier, as a
+        correction) up to ``until``; time in that span without a slice used nothing.
+        Return True if any priced piece was booked or the estimate changed.
+        """
+        pieces: list[CostPiece] = [
+            piece for energy in measured for piece in self.pricer.price(energy)
+        ]
+        before = self.ledger.settled_to
+        self.ledger.settle(pieces, until)
+        return bool(pieces) or self.ledger.settled_to != before
+
+    def add_export(self, measured: Iterable[EnergySlice], until: datetime) -> None:
+        """Count energy the device measured flowing out (a bidirectional plug)."""
+        export = self.export
+        if export is None:
+            export = self.export = Export()
+        export.energy_kwh += sum(energy.energy_kwh for energy in measured)
+        if export.settled_to is None or until > export.settled_to:
+            export.settled_to = until
+
+    # --- what is shown ----------------------------------------------------------
+
+    def figures(self) -> MeterFigures:
+        """Return what the meter shows now (energy never below what it showed)."""
+        lifetime, periods = self.ledger.shown()
+        return MeterFigures(
+            lifetime.energy_kwh,
+            lifetime.cost,
+            periods,
+            self.sessions.last,
+            self.ledger.unpriced_kwh,
+            None if self.export is None else self.export.energy_kwh,
+        )
+
+    # --- persistence ------------------------------------------------------------
 
     def as_dict(self) -> dict[str, Any]:
         """Serialise what must survive a restart.
@@ -157,13 +256,21 @@ class Meter:
         at the next reading and nothing is extrapolated across the downtime. An
         energy meter's baseline is kept, so what it counted meanwhile is booked once.
         """
-        return {
+        data: dict[str, Any] = {
             "version": STORAGE_VERSION,
             "kind": self.kind.value,
             "ledger": self.ledger.as_dict(),
             "sessions": self.sessions.as_dict(),
             "counter": self.counter.as_dict(),
         }
+        if (export := self.export) is not None:
+            data["export"] = {
+                "energy_kwh": export.energy_kwh,
+                "settled_to": export.settled_to.isoformat()
+                if export.settled_to
+                else None,
+            }
+        return data
 
     @classmethod
     def from_dict(
@@ -175,6 +282,7 @@ class Meter:
         schedule: PriceSchedule | None = None,
         *,
         same_source: bool = True,
+        measured: bool = False,
     ) -> Meter:
         """Continue a meter written by :meth:`as_dict`.
 
@@ -184,6 +292,13 @@ class Meter:
         counter = None
         if same_source and data.get("kind") == kind.value:
             counter = EnergyCounter.from_dict(data.get("counter") or {})
+        export = None
+        if (stored := data.get("export")) is not None:
+            settled_to = stored.get("settled_to")
+            export = Export(
+                float(stored["energy_kwh"]),
+                datetime.fromisoformat(settled_to) if settled_to else None,
+            )
         return cls(
             kind,
             tz,
@@ -192,4 +307,6 @@ class Meter:
             ledger=Ledger.from_dict(data["ledger"], tz),
             sessions=SessionDetector.from_dict(data.get("sessions") or {}, rules),
             counter=counter,
+            measured=measured,
+            export=export,
         )

@@ -5,6 +5,10 @@ switch being on. A session opens when the appliance starts running and closes wh
 it stops. It ends at the last instant energy was accrued while it was open, so time
 without any reading (an unavailable source, Home Assistant being down) never
 lengthens it. Sessions shorter than the minimum duration are dropped.
+
+A finished session stays *unannounced* until the caller has made it durable and told
+the world (:meth:`SessionDetector.announced`); it is kept with the rest of the state,
+so a restart announces what was not announced before, and never reopens it.
 """
 
 from __future__ import annotations
@@ -77,6 +81,7 @@ class SessionDetector:
     rules: SessionRules
     current: OpenSession | None = None
     last: Session | None = field(default=None)
+    unannounced: list[Session] = field(default_factory=list)
 
     def level(self, at: datetime, running: bool) -> Session | None:
         """Note whether it runs from ``at`` on; return a session that just ended."""
@@ -94,7 +99,12 @@ class SessionDetector:
         if finished.duration < self.rules.min_duration:
             return None
         self.last = finished
+        self.unannounced.append(finished)
         return finished
+
+    def announced(self, sessions: list[Session]) -> None:
+        """Forget ``sessions`` as unannounced: their event has been sent."""
+        self.unannounced = [s for s in self.unannounced if s not in sessions]
 
     def accrue(self, end: datetime, energy_kwh: float, cost: float) -> None:
         """Add energy used up to ``end`` to the open session, if any."""
@@ -116,6 +126,7 @@ class SessionDetector:
                 "cost": current.cost,
             },
             "last": None if self.last is None else self.last.as_dict(),
+            "unannounced": [session.as_dict() for session in self.unannounced],
         }
 
     @classmethod
@@ -131,4 +142,7 @@ class SessionDetector:
             )
         if (last := data.get("last")) is not None:
             detector.last = Session.from_dict(last)
+        detector.unannounced = [
+            Session.from_dict(session) for session in data.get("unannounced", [])
+        ]
         return detector
