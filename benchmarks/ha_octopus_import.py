@@ -3,7 +3,7 @@
 A year of half-hourly consumption of the fake Octopus API's import meter (17,520
 rows) and its Agile rates, fetched with this integration's client, priced per
 half-hour (domain/octopus.py) and imported as hourly statistics into a real
-recorder (octopus_statistics.py): once with the largest page the API allows and
+recorder (statistics.py): once with the largest page the API allows and
 once with its default page of 100 rows, in one run.
 """
 
@@ -33,7 +33,7 @@ from custom_components.utility_cost.api.octopus import (
 )
 from custom_components.utility_cost.domain.octopus import hourly_totals, rate_intervals
 from custom_components.utility_cost.domain.prices import IntervalSchedule
-from custom_components.utility_cost.octopus_statistics import (
+from custom_components.utility_cost.statistics import (
     async_import_hours,
     meter_statistics,
 )
@@ -87,7 +87,9 @@ async def test_import_a_year(
     """Fetch, price and import a year; record the time of each part."""
     end = octopus.data_until
     start = end - timedelta(days=365)
-    stats = meter_statistics(IMPORT_MPAN, f"{IMPORT_SERIAL}{page_size}", "Bench", "GBP")
+    stats = meter_statistics(
+        f"octopus_{IMPORT_MPAN}_{IMPORT_SERIAL}{page_size}", "Bench", "GBP"
+    )
     async with aiohttp.ClientSession() as session:
         client = OctopusClient(session, API_KEY, base_url=octopus.api_url)
         begin = wall_clock()

@@ -309,6 +309,11 @@ async def fake_tuya(socket_enabled: None) -> AsyncGenerator[FakeTuyaCloud]:
     await cloud.stop()
 
 
+def api_calls(cloud: FakeTuyaCloud) -> int:
+    """Return the OpenAPI requests the cloud received (not the message service's)."""
+    return sum(1 for _, path in cloud.requests if not path.startswith("/ws/"))
+
+
 def tuya_entry(
     cloud: FakeTuyaCloud, tariff: MockConfigEntry, **options: Any
 ) -> MockConfigEntry:

@@ -63,6 +63,8 @@ async def test_account_created(
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Tuya cloud 0001"
     assert result["result"].unique_id == ACCESS_ID
+    # The form's own calls (a token and the device list's pages) are the
+    # account's too.
     assert result["data"] == {
         "entry_type": "tuya_account",
         CONF_ACCESS_ID: ACCESS_ID,
@@ -70,6 +72,7 @@ async def test_account_created(
         CONF_DATA_CENTER: "central_europe",
         CONF_BASE_URL: fake_tuya.base_url,
         "currency": "EUR",
+        "flow_calls": 3,
     }
     assert result["options"] == {
         CONF_TARIFF: tariff.entry_id,
@@ -79,6 +82,13 @@ async def test_account_created(
     }
     await hass.async_block_till_done()
     assert hass.states.get("switch.plug_1") is not None
+    entry = result["result"]
+    assert "flow_calls" not in entry.data  # counted once, into the quota
+    # Every request the cloud received, the form's included, is shown as ours.
+    assert (
+        entry.runtime_data.quota.budget.our_calls
+        == len(fake_tuya.requests)
+    )
 
 
 async def test_base_url_is_for_advanced_users(

@@ -30,6 +30,7 @@ from custom_components.utility_cost.const import DOMAIN, EVENT_SESSION_ENDED
 
 from .conftest import (
     advance,
+    api_calls,
     publish,
     setup_entries,
     shown_cost,
@@ -50,7 +51,13 @@ GENEROUS = {"monthly_cap": 10_000_000}
 
 @pytest.fixture
 def account(fake_tuya: FakeTuyaCloud, tariff: MockConfigEntry) -> MockConfigEntry:
-    """Return the Tuya account entry of the fake cloud's standard account."""
+    """Return the Tuya account entry of the fake cloud's standard account.
+
+    Its project has neither device logs nor statistics: energy comes from the
+    polled power (the measured routes are tests/test_tuya_energy.py's).
+    """
+    fake_tuya.log_api = False
+    fake_tuya.statistics_api = False
     return tuya_entry(fake_tuya, tariff, **GENEROUS)
 
 
@@ -97,11 +104,17 @@ async def test_plugs_appear_with_their_values(
     current = entity_registry.async_get("sensor.plug_1_current")
     assert current is not None
     assert current.disabled_by is er.RegistryEntryDisabler.INTEGRATION
-    # A token, two pages of devices and one specification per product.
+    # A strip's USB outlet is switchable too.
+    assert hass.states.get("switch.strip_5_usb_1").state == STATE_OFF
+    # A token, two pages of devices, one specification per product, and what the
+    # products that count their energy offer: statistics (one request a product)
+    # and device logs (one request for the project).
     assert fake_tuya.count("/v1.0/token") == 1
     assert fake_tuya.count("associated-users") == 2
     assert fake_tuya.count("specification") == 3
-    assert len(fake_tuya.requests) == 6
+    assert fake_tuya.count("all-statistic-type") == 2
+    assert fake_tuya.count("/logs") == 1
+    assert api_calls(fake_tuya) == 9
 
 
 async def test_energy_and_cost_from_polled_power(
@@ -199,10 +212,10 @@ async def test_offline_plug_is_unavailable_and_stops_counting(
     await advance(hass, freezer, timedelta(minutes=8))
     assert hass.states.get("switch.plug_1").state == STATE_UNAVAILABLE
     assert hass.states.get("sensor.plug_1_energy").state == STATE_UNAVAILABLE
-    energy = account.runtime_data.data.plugs["plug0001"].runtime.meter.ledger.lifetime
-    before = energy.energy_kwh
+    meter = account.runtime_data.data.plugs["plug0001"].runtime.meter
+    before = meter.figures().energy_kwh
     await advance(hass, freezer, timedelta(hours=1))
-    assert energy.energy_kwh == before
+    assert meter.figures().energy_kwh == before
     fake_tuya.devices["plug0001"].online = True
     await advance(hass, freezer, timedelta(minutes=8))
     # Back with its totals, and counting again from the refresh that saw it.
@@ -237,10 +250,10 @@ async def test_account_errors_raise_issues_and_keep_totals(
     assert found is not None
     assert found.translation_placeholders == {"name": "Tuya cloud 0001"}
     # Nothing is counted while the cloud is refused...
-    lifetime = account.runtime_data.data.plugs["plug0001"].runtime.meter.ledger.lifetime
-    refused = lifetime.energy_kwh
+    meter = account.runtime_data.data.plugs["plug0001"].runtime.meter
+    refused = meter.figures().energy_kwh
     await advance(hass, freezer, timedelta(hours=1))
-    assert lifetime.energy_kwh == refused
+    assert meter.figures().energy_kwh == refused
     fake_tuya.injections.clear()
     await advance(hass, freezer, timedelta(minutes=8))
     # ...the totals come back where they were, and grow again.
@@ -408,6 +421,7 @@ async def test_diagnostics_leave_out_credentials_and_secrets(
     fake_tuya: FakeTuyaCloud,
     hass_client: ClientSessionGenerator,
 ) -> None:
+    fake_tuya.log_api = True  # the project keeps device logs: energy from them
     await setup_entries(hass, tariff, account)
     diagnostics: Any = await get_diagnostics_for_config_entry(
         hass, hass_client, account
@@ -418,11 +432,13 @@ async def test_diagnostics_leave_out_credentials_and_secrets(
     assert all(d.local_key not in text for d in fake_tuya.devices.values())
     assert "203.0.113.7" not in text  # the plugs' IP address
     tuya = diagnostics["tuya"]
-    assert tuya["requests_since_start"] == 6
+    assert tuya["requests_since_start"] == 9
     assert tuya["plugs"]["plug0003"]["scales"]["cur_power"] == [1, "W"]
+    assert tuya["plugs"]["plug0001"]["energy"]["source"] == "logs"
     assert tuya["found"]["strip0005"]["monitored"] is True
-    assert tuya["refresh_interval_s"] == 60
-    assert tuya["quota"]["our_calls_this_month"] == 6
+    assert tuya["planned_interval_s"] == 60
+    assert tuya["capabilities"]["logs"][0] is True
+    assert tuya["quota"]["our_calls_this_month"] == 9
     assert tuya["quota"]["monthly_cap"] == 10_000_000
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from http import HTTPStatus
+from itertools import pairwise
 from typing import Any
 
 from aiohttp import web
@@ -14,8 +16,12 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 from pytest_homeassistant_custom_component.components.diagnostics import (
     get_diagnostics_for_config_entry,
 )
@@ -23,7 +29,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.utility_cost.const import DOMAIN
 
-from .conftest import advance, setup_entries, state_value, tuya_entry
+from .conftest import advance, api_calls, setup_entries, state_value, tuya_entry
 from .fakes.tuya_cloud import ACCESS_ID, FakeTuyaCloud
 
 QUOTA_KEY = "utility_cost.tuya_quota.tuya_account"
@@ -51,9 +57,10 @@ async def test_quota_entities(
 ) -> None:
     """The account's device shows the quota: nothing known but our own calls."""
     await setup_entries(hass, tariff, account)
-    # Set-up cost a token, 2 pages of devices and 3 specifications.
-    assert state_value(hass, "sensor.tuya_cloud_0001_api_calls_by_home_assistant") == 6
-    assert state_value(hass, "sensor.tuya_cloud_0001_api_calls_remaining") == 26_000 - 6
+    # Set-up cost a token, 2 pages of devices, 3 specifications and 3 questions of
+    # what the products offer (statistics of 2 products, the project's logs).
+    assert state_value(hass, "sensor.tuya_cloud_0001_api_calls_by_home_assistant") == 9
+    assert state_value(hass, "sensor.tuya_cloud_0001_api_calls_remaining") == 26_000 - 9
     assert (
         hass.states.get("sensor.tuya_cloud_0001_api_calls_by_other_clients").state
         == STATE_UNKNOWN
@@ -65,10 +72,11 @@ async def test_quota_entities(
         == "2026-02-01T00:00:00+00:00"
     )
     # Nothing known of the others: half the cap, 13,000 calls, over the 19 days 15
-    # hours left (planned at start); a refresh costs 2 calls.
+    # hours left (planned at start); a refresh costs 2 calls, and 1 to read a plug's
+    # measured energy.
     seconds_left = (19 * 24 + 15) * 3600
-    assert state_value(hass, "sensor.tuya_cloud_0001_poll_interval") == pytest.approx(
-        2 * seconds_left / 13_000, abs=0.01
+    assert state_value(hass, "sensor.tuya_cloud_0001_poll_interval") == round(
+        3 * seconds_left / 13_000
     )
 
 
@@ -77,14 +85,14 @@ async def test_a_reading_plans_from_what_is_left(
 ) -> None:
     """A manual reading of the used calls shows the others' share and a new rate."""
     await setup_entries(hass, tariff, account)
-    await _reading(hass, account, used=6_006, remaining=19_994)
+    await _reading(hass, account, used=6_009, remaining=19_991)
     assert hass.states.get("sensor.tuya_cloud_0001_quota_source").state == "manual"
     assert hass.states.get("sensor.tuya_cloud_0001_quota_status").state == "ok"
-    # 6,006 used, 6 of them ours: the others made 6,000 in 11 days 9 hours.
+    # 6,009 used, 9 of them ours: the others made 6,000 in 11 days 9 hours.
     assert (
         state_value(hass, "sensor.tuya_cloud_0001_api_calls_by_other_clients") == 6_000
     )
-    assert state_value(hass, "sensor.tuya_cloud_0001_api_calls_remaining") == 19_994
+    assert state_value(hass, "sensor.tuya_cloud_0001_api_calls_remaining") == 19_991
 
 
 async def test_reading_validation(
@@ -137,9 +145,9 @@ async def test_exhausted_quota_stops_polling_until_a_reading(
         "name": "Tuya cloud 0001",
         "reset": "2026-02-01 01:00",  # local time in Madrid
     }
-    calls = len(fake_tuya.requests)
+    calls = api_calls(fake_tuya)
     await advance(hass, freezer, timedelta(hours=13))
-    assert len(fake_tuya.requests) == calls  # nothing is asked of a used-up quota
+    assert api_calls(fake_tuya) == calls  # nothing is asked of a used-up quota
     fake_tuya.calls_left = None
     await _reading(hass, account, remaining=2_000)
     assert hass.states.get("switch.plug_1").state == STATE_ON
@@ -168,11 +176,13 @@ async def test_exhausted_quota_resumes_when_the_period_resets(
         "2026-03-01T00:00:00+00:00"
     )
     # The new period counts from zero: the refresh that resumed cost a new token
-    # (the last one expired meanwhile) and 2 pages.
-    assert state_value(hass, "sensor.tuya_cloud_0001_api_calls_by_home_assistant") == 3
+    # (the last one expired meanwhile), 2 pages, asking again what the products
+    # offer (a week has passed: statistics of 2 products, the project's logs), and
+    # reading one plug's energy from its device logs.
+    assert state_value(hass, "sensor.tuya_cloud_0001_api_calls_by_home_assistant") == 7
 
 
-async def test_expired_plan_stops_polling_and_probes_every_six_hours(
+async def test_expired_plan_is_probed_every_15_minutes(
     hass: HomeAssistant,
     tariff: MockConfigEntry,
     account: MockConfigEntry,
@@ -180,18 +190,49 @@ async def test_expired_plan_stops_polling_and_probes_every_six_hours(
     freezer: FrozenDateTimeFactory,
     issue_registry: ir.IssueRegistry,
 ) -> None:
+    """28841002: one probe every 15 minutes; back within 15 minutes of a renewal."""
     await setup_entries(hass, tariff, account)
     fake_tuya.fail("associated-users", code=28841002, times=None)
     await advance(hass, freezer, timedelta(minutes=15))
     assert hass.states.get("switch.plug_1").state == STATE_UNAVAILABLE
     assert issue_registry.async_get_issue(DOMAIN, "tuya_plan_expired_tuya_account")
     calls = fake_tuya.count("associated-users")
-    await advance(hass, freezer, timedelta(hours=5))
-    assert fake_tuya.count("associated-users") == calls
-    fake_tuya.injections.clear()  # the plan was renewed
     await advance(hass, freezer, timedelta(hours=2))
+    assert fake_tuya.count("associated-users") == calls + 8  # one probe a quarter
+    fake_tuya.injections.clear()  # the plan was renewed
+    await advance(hass, freezer, timedelta(minutes=15))
     assert hass.states.get("switch.plug_1").state == STATE_ON
     assert not issue_registry.async_get_issue(DOMAIN, "tuya_plan_expired_tuya_account")
+
+
+async def test_expired_plan_is_probed_at_once_on_reload_and_on_a_reading(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    account: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """The repair says to reload once the plan is renewed: that works at once."""
+    await setup_entries(hass, tariff, account)
+    fake_tuya.fail("associated-users", code=28841002, times=None)
+    await advance(hass, freezer, timedelta(minutes=15))
+    assert account.runtime_data.quota.budget.plan_expired
+    fake_tuya.injections.clear()
+    await hass.config_entries.async_reload(account.entry_id)
+    await hass.async_block_till_done()
+    assert not account.runtime_data.quota.budget.plan_expired
+    assert hass.states.get("switch.plug_1").state == STATE_ON
+    assert not issue_registry.async_get_issue(DOMAIN, "tuya_plan_expired_tuya_account")
+    # A reading probes at once too.
+    fake_tuya.fail("associated-users", code=28841002, times=1)
+    account.runtime_data.quota.budget.mark_plan_expired(dt_util.utcnow())
+    await _reading(hass, account, remaining=20_000)
+    assert not account.runtime_data.quota.budget.plan_expired or (
+        fake_tuya.count("associated-users") > 0
+    )
+    await advance(hass, freezer, timedelta(minutes=15))
+    assert not account.runtime_data.quota.budget.plan_expired
 
 
 async def test_throttled_after_a_rate_limit(
@@ -202,12 +243,13 @@ async def test_throttled_after_a_rate_limit(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     await setup_entries(hass, tariff, account)
-    interval = state_value(hass, "sensor.tuya_cloud_0001_poll_interval")
-    fake_tuya.fail("associated-users", code=1111)
+    coordinator = account.runtime_data
+    interval = coordinator.planned_interval
+    fake_tuya.fail("associated-users", code=1110)
     await advance(hass, freezer, timedelta(minutes=15))
     assert hass.states.get("sensor.tuya_cloud_0001_quota_status").state == "throttled"
-    assert state_value(hass, "sensor.tuya_cloud_0001_poll_interval") == pytest.approx(
-        2 * interval, rel=0.01
+    assert coordinator.planned_interval.total_seconds() == pytest.approx(
+        2 * interval.total_seconds(), rel=0.01
     )
     await advance(hass, freezer, timedelta(hours=6))
     assert hass.states.get("sensor.tuya_cloud_0001_quota_status").state == "stale"
@@ -222,11 +264,11 @@ async def test_our_calls_survive_a_restart(
     await setup_entries(hass, tariff, account)
     await hass.config_entries.async_reload(account.entry_id)
     await hass.async_block_till_done()
-    # 6 calls at the first set-up, 2 pages + 1 token at the second (specifications
-    # are kept).
-    assert state_value(hass, "sensor.tuya_cloud_0001_api_calls_by_home_assistant") == 9
+    # 9 calls at the first set-up, 2 pages + 1 token at the second (specifications
+    # and what the products offer are kept).
+    assert state_value(hass, "sensor.tuya_cloud_0001_api_calls_by_home_assistant") == 12
     await hass.config_entries.async_unload(account.entry_id)
-    assert hass_storage[QUOTA_KEY]["data"]["budget"]["our_calls_this_month"] == 9
+    assert hass_storage[QUOTA_KEY]["data"]["budget"]["our_calls_this_month"] == 12
 
 
 @pytest.mark.parametrize(
@@ -277,30 +319,142 @@ async def test_first_run_needs_no_repair(
     assert not issue_registry.issues
 
 
-async def test_commands_come_before_polling(
+async def test_commands_are_never_refused_while_calls_remain(
     hass: HomeAssistant,
     tariff: MockConfigEntry,
     account: MockConfigEntry,
     fake_tuya: FakeTuyaCloud,
+    freezer: FrozenDateTimeFactory,
 ) -> None:
-    """With the bucket empty polling waits, but switching works (up to a point)."""
+    """Twelve switchings in a row all go, and polling keeps its pace."""
     await setup_entries(hass, tariff, account)
-    budget = account.runtime_data.quota.budget
-    assert budget.tokens < 0  # set-up spent more than a refresh
-    for _ in range(2):
+    coordinator = account.runtime_data
+    for _ in range(12):
         await hass.services.async_call(
             "switch", "toggle", {"entity_id": "switch.plug_1"}, blocking=True
         )
-    assert fake_tuya.count("commands") == 2
+    assert fake_tuya.count("commands") == 12
+    assert state_value(hass, "sensor.tuya_cloud_0001_api_calls_by_home_assistant") == 21
+    # They counted for the month, not against polling: the next refresh comes on
+    # time, as planned before them.
+    planned = coordinator.planned_interval
+    pages = fake_tuya.count("associated-users")
+    await advance(hass, freezer, planned + timedelta(minutes=1))
+    assert fake_tuya.count("associated-users") == pages + 2
+    # With the quota used up, a command says so (and when it resets).
+    coordinator.quota.budget.mark_exhausted(dt_util.utcnow())
     with pytest.raises(HomeAssistantError, match="Too many commands"):
         await hass.services.async_call(
             "switch", "turn_off", {"entity_id": "switch.plug_1"}, blocking=True
         )
-    # A refresh now is skipped: no call, the plugs keep their state.
-    before = len(fake_tuya.requests)
-    await account.runtime_data.async_refresh()
-    assert len(fake_tuya.requests) == before
-    assert hass.states.get("switch.plug_1").state == STATE_ON
+
+
+async def test_a_command_the_cloud_asks_to_slow_down_is_sent_again(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    account: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    await setup_entries(hass, tariff, account)
+    fake_tuya.fail("commands", code=1110, times=1)
+    task = hass.async_create_task(
+        hass.services.async_call(
+            "switch", "turn_off", {"entity_id": "switch.plug_1"}, blocking=True
+        )
+    )
+    # Refused, then a second later sent again: let that second pass.
+    for _ in range(10_000):
+        if task.done():
+            break
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=1))
+        await asyncio.sleep(0)
+    await task
+    assert fake_tuya.count("commands") == 2
+    assert fake_tuya.devices["plug0001"].status["switch_1"] is False
+
+
+async def test_refreshes_come_when_planned_and_none_is_skipped(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    account: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """At the default cap: each refresh at its planned time, set-up or not.
+
+    Set-up spent 9 calls; none of that silences polling: the first refresh comes a
+    device list's worth of calls later. From the first hour on, each refresh also
+    reads one plug's measured energy (its device logs): the plan includes that.
+    Over three hours the gaps are what was planned (to the test's 20 s steps).
+    """
+    await setup_entries(hass, tariff, account)
+    coordinator = account.runtime_data
+    budget = coordinator.quota.budget
+    rate = budget.rate
+    assert rate is not None
+    pages = fake_tuya.count("associated-users")
+    await advance(hass, freezer, timedelta(seconds=2 / rate + 20))
+    assert fake_tuya.count("associated-users") == pages + 2
+    await advance(hass, freezer, timedelta(hours=1))
+    planned = coordinator.planned_interval.total_seconds()
+    assert planned == pytest.approx(3 / rate)  # 2 pages + 1 plug's logs
+    times: list[datetime] = [coordinator.last_refresh or dt_util.utcnow()]
+    pages = fake_tuya.count("associated-users")
+    end = dt_util.utcnow() + timedelta(hours=3)
+    while dt_util.utcnow() < end:
+        await advance(hass, freezer, timedelta(seconds=20))
+        count = fake_tuya.count("associated-users")
+        if count > pages:
+            times.append(dt_util.utcnow())
+            pages = count
+    gaps = [(b - a).total_seconds() for a, b in pairwise(times)]
+    assert len(gaps) >= int(3 * 3600 / planned) - 1
+    assert max(gaps) <= planned * 1.1 + 20
+    assert min(gaps) >= planned * 0.9 - 20
+    # The sensors show what was achieved, and when the last refresh was.
+    assert state_value(hass, "sensor.tuya_cloud_0001_poll_interval") == pytest.approx(
+        sum(gaps) / len(gaps), rel=0.1
+    )
+    last = hass.states.get("sensor.tuya_cloud_0001_last_refresh")
+    assert last is not None
+    assert coordinator.last_refresh is not None
+    assert dt_util.parse_datetime(last.state) == coordinator.last_refresh.replace(
+        microsecond=0
+    )
+
+
+async def test_a_reading_that_raises_the_rate_takes_effect_at_once(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    account: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Half the cap is planned without readings; a reading that says more is left
+    plans a shorter interval, and the next refresh comes by it, not the old one."""
+    await setup_entries(hass, tariff, account)
+    coordinator = account.runtime_data
+    before = coordinator.planned_interval
+    await advance(hass, freezer, timedelta(minutes=2))
+    await _reading(hass, account, used=9, remaining=25_991)
+    after = coordinator.planned_interval
+    assert after < before * 0.9  # smoothed: part of the new rate at once
+    pages = fake_tuya.count("associated-users")
+    await advance(hass, freezer, after + timedelta(minutes=1))
+    assert fake_tuya.count("associated-users") > pages
+
+
+async def test_the_form_calls_count_as_ours(
+    hass: HomeAssistant, tariff: MockConfigEntry, fake_tuya: FakeTuyaCloud
+) -> None:
+    """An account made by the form starts with the form's calls counted."""
+    entry = tuya_entry(fake_tuya, tariff)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(entry, data={**entry.data, "flow_calls": 3})
+    await setup_entries(hass, tariff)
+    assert state_value(hass, "sensor.tuya_cloud_0001_api_calls_by_home_assistant") == 12
+    assert "flow_calls" not in entry.data
 
 
 async def test_other_clients_of_the_access_id_are_listed(

@@ -28,12 +28,10 @@ from .coordinator import (
     HttpMeterCoordinator,
     MeterCoordinator,
     TariffCoordinator,
-    TuyaCoordinator,
     UtilityCostConfigEntry,
     http_meter_store_key,
     meter_store_key,
     tariff_store_key,
-    tuya_store_key,
 )
 from .esios_prices import esios_store_key
 from .octopus_account import OctopusCoordinator
@@ -47,6 +45,7 @@ from .repairs import (
 from .services import async_setup_services
 from .storage import ThrottledStore
 from .tariff import is_tariff_entry, split_tariff_id
+from .tuya_account import TuyaCoordinator, tuya_store_key
 from .tuya_quota import quota_store_key
 from .webhook import async_register_webhook
 

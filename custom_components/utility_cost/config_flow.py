@@ -7,7 +7,7 @@ error on the field, never with a schema error.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, time
 import math
 from typing import Any, Literal
@@ -97,6 +97,7 @@ from .const import (
     CONF_DEVICE,
     CONF_ENTRY_TYPE,
     CONF_FIXED_WATTS,
+    CONF_FLOW_CALLS,
     CONF_GAS_CALORIFIC_VALUE,
     CONF_GAS_SMETS2,
     CONF_IGNORED_DEVICES,
@@ -146,7 +147,6 @@ from .const import (
     WEEKDAYS,
     EntryType,
 )
-from .coordinator import TuyaCoordinator, tuya_base_url
 from .domain.octopus import normalise_account_number
 from .domain.prices import overlapping_bands
 from .domain.pvpc import Zone, local_day
@@ -155,6 +155,7 @@ from .domain.readings import DEFAULT_MAX_WATTS
 from .domain.units import SourceKind, source_kind_for_unit
 from .octopus_account import OctopusCoordinator, account_meters, meter_name
 from .tariff import TariffLink, band_from_options, tariff_currency, tariff_selector
+from .tuya_account import TuyaCoordinator, tuya_base_url
 from .webhook import webhook_url
 
 # PVPC prices are in euros; Octopus's in pounds.
@@ -733,6 +734,25 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
 
     # --- Tuya cloud account ------------------------------------------------------
 
+    _tuya_calls = 0
+
+    async def _check_tuya(
+        self, data: Mapping[str, Any], entry: ConfigEntry | None = None
+    ) -> dict[str, str]:
+        """Check the credentials; count the calls as the account's own.
+
+        A new account gets them with its entry; a loaded one's quota takes them now.
+        """
+        runtime = None if entry is None else getattr(entry, "runtime_data", None)
+
+        def count() -> None:
+            if isinstance(runtime, TuyaCoordinator):
+                runtime.quota.record_call(paced=False)
+            else:
+                self._tuya_calls += 1
+
+        return await _check_tuya(self.hass, data, count)
+
     async def async_step_tuya_account(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
@@ -753,11 +773,16 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
                 **_tuya_location(user_input, errors),
             }
             if not errors:
-                errors = await _check_tuya(self.hass, data)
+                errors = await self._check_tuya(data)
             if tariff is not None and not errors:
                 return self.async_create_entry(
                     title=f"Tuya cloud {access_id[-4:]}",
-                    data={**data, CONF_CURRENCY: tariff_currency(tariff)},
+                    data={
+                        **data,
+                        CONF_CURRENCY: tariff_currency(tariff),
+                        # The calls of this form count against the account's quota.
+                        CONF_FLOW_CALLS: self._tuya_calls,
+                    },
                     options={
                         CONF_TARIFF: user_input[CONF_TARIFF],
                         CONF_MONTHLY_CAP: DEFAULT_MONTHLY_CAP,
@@ -808,7 +833,7 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
                 CONF_ACCESS_ID: access_id,
                 CONF_ACCESS_SECRET: user_input[CONF_ACCESS_SECRET],
             }
-            errors = await _check_tuya(self.hass, {**entry.data, **updates})
+            errors = await self._check_tuya({**entry.data, **updates}, entry)
             if not errors:
                 return self.async_update_reload_and_abort(entry, data_updates=updates)
         schema = vol.Schema(
@@ -835,7 +860,7 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             location = _tuya_location(user_input, errors)
             if not errors:
-                errors = await _check_tuya(self.hass, {**entry.data, **location})
+                errors = await self._check_tuya({**entry.data, **location}, entry)
             if not errors:
                 data = {k: v for k, v in entry.data.items() if k != CONF_BASE_URL}
                 return self.async_update_reload_and_abort(
@@ -943,13 +968,19 @@ async def _check_octopus(
     return {}
 
 
-async def _check_tuya(hass: HomeAssistant, data: Mapping[str, Any]) -> dict[str, str]:
-    """Get a token and list the devices; return the errors (none if it works)."""
+async def _check_tuya(
+    hass: HomeAssistant, data: Mapping[str, Any], count: Callable[[], None]
+) -> dict[str, str]:
+    """Get a token and list the devices; return the errors (none if it works).
+
+    ``count`` is called for every request: they spend the account's quota too.
+    """
     client = TuyaClient(
         async_get_clientsession(hass),
         data[CONF_ACCESS_ID],
         data[CONF_ACCESS_SECRET],
         tuya_base_url(data),
+        on_request=lambda _method, _path: count(),
     )
     try:
         devices = await client.devices()

@@ -8,15 +8,15 @@
   becomes a reading of a domain :class:`~.domain.meter.Meter`; the meter's state is
   kept in a :class:`~homeassistant.helpers.storage.Store` so that nothing measured is
   lost or counted twice across restarts.
-* :class:`TuyaCoordinator` polls a Tuya cloud project's plugs within a monthly call
-  budget; each plug has a meter like a tracked sensor's.
+* ``tuya_account.TuyaCoordinator`` follows a Tuya cloud project's plugs (in its own
+  module); each plug has a meter like a tracked sensor's.
 * :class:`HttpMeterCoordinator` takes the readings that HTTP meters POST to a
   webhook (see ``webhook.py``); each station has a meter like a tracked sensor's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -40,7 +40,7 @@ from homeassistant.core import (
     State,
     callback,
 )
-from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
+from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceInfo
@@ -59,40 +59,17 @@ from .api.esios import (
     EsiosAuthenticationError,
     EsiosClient,
 )
-from .api.tuya import (
-    DATA_CENTERS,
-    DEVICE_PAGE_SIZE,
-    TuyaApiNotSubscribedError,
-    TuyaAuthenticationError,
-    TuyaClient,
-    TuyaConnectionError,
-    TuyaDevice,
-    TuyaDeviceCapError,
-    TuyaDeviceOfflineError,
-    TuyaError,
-    TuyaPlanExpiredError,
-    TuyaQuotaExhaustedError,
-    TuyaRateLimitedError,
-)
 from .const import (
-    CONF_ACCESS_ID,
-    CONF_ACCESS_SECRET,
     CONF_BASE_URL,
     CONF_CURRENCY,
-    CONF_DATA_CENTER,
-    CONF_FIXED_WATTS,
-    CONF_IGNORED_DEVICES,
     CONF_MAX_WATTS,
     CONF_MIN_SESSION_S,
-    CONF_MONTHLY_CAP,
     CONF_ON_THRESHOLD_W,
     CONF_READING_TIMEOUT_S,
     CONF_SOURCE,
     CONF_SOURCE_KIND,
-    CONF_STANDBY_WATTS,
     CONF_STANDING_CHARGE,
     CONF_TARIFF,
-    CONF_WATTS,
     CONF_ZONE,
     DEFAULT_MIN_SESSION_S,
     DEFAULT_ON_THRESHOLD_W,
@@ -102,7 +79,6 @@ from .const import (
     LOGGER,
     POWER_REEVALUATION_INTERVAL,
     STATION_CHECK_INTERVAL,
-    TUYA_TICK_INTERVAL,
 )
 from .domain.meter import Meter
 from .domain.outlook import (
@@ -111,21 +87,8 @@ from .domain.outlook import (
     TariffOutlook,
     tariff_outlook,
 )
-from .domain.plugs import (
-    DEFAULT_SCALES,
-    POWER,
-    FixedWatts,
-    PlugReading,
-    Scale,
-    is_metering,
-    is_plug,
-    plug_scales,
-    read_plug,
-    switch_codes,
-)
 from .domain.prices import IntervalSchedule, PriceInterval, PriceSchedule
 from .domain.pvpc import Zone, local_day
-from .domain.quota import DEFAULT_MONTHLY_CAP
 from .domain.readings import DEFAULT_MAX_WATTS, StationReading
 from .domain.sessions import SessionRules
 from .domain.units import SourceKind, source_kind_for_unit, to_canonical
@@ -134,16 +97,14 @@ from .esios_prices import PvpcPrices
 from .metering import MeterRuntime
 from .repairs import (
     async_create_tariff_missing_issue,
-    async_create_tuya_issue,
     async_delete_tariff_missing_issue,
-    async_delete_tuya_issues,
 )
 from .storage import ThrottledStore
 from .tariff import TariffLink, fixed_schedule, tariff_currency
-from .tuya_quota import TuyaQuota
 
 if TYPE_CHECKING:
     from .octopus_account import OctopusCoordinator
+    from .tuya_account import TuyaCoordinator
 
 type UtilityCostConfigEntry = ConfigEntry[
     TariffCoordinator
@@ -612,479 +573,6 @@ class MeterCoordinator(UtilityCostCoordinator[Meter]):
         await self.store.async_save()
         self.store.async_stop()
         await super().async_shutdown()
-
-
-@dataclass
-class TuyaPlug:
-    """A monitored plug: what the cloud last said of it, and its meter.
-
-    ``runtime`` is None for a plug that can be neither metered nor estimated (no
-    power data point and no fixed watts): it only gets its switches.
-    """
-
-    device: TuyaDevice
-    scales: dict[str, Scale]
-    fixed: FixedWatts | None
-    runtime: MeterRuntime | None
-    reading: PlugReading
-
-
-@dataclass
-class TuyaAccount:
-    """The plugs of a Tuya account: monitored ones, and every one found."""
-
-    plugs: dict[str, TuyaPlug]
-    found: dict[str, TuyaDevice]
-
-
-def _device_to_store(device: TuyaDevice) -> dict[str, Any]:
-    return {
-        "id": device.id,
-        "name": device.name,
-        "category": device.category,
-        "product_id": device.product_id,
-        "product_name": device.product_name,
-        "model": device.model,
-        "status": dict(device.status),
-    }
-
-
-def _device_from_store(data: dict[str, Any]) -> TuyaDevice:
-    # Offline until the cloud says otherwise: its values are not current.
-    return TuyaDevice(
-        id=data["id"],
-        name=data["name"],
-        category=data["category"],
-        product_id=data["product_id"],
-        product_name=data["product_name"],
-        model=data.get("model", ""),
-        online=False,
-        status=data.get("status", {}),
-    )
-
-
-def device_list_pages(devices: int) -> int:
-    """Return how many requests listing ``devices`` devices costs."""
-    return max(1, math.ceil(devices / DEVICE_PAGE_SIZE))
-
-
-class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
-    """The plugs of one Tuya cloud project, polled within a monthly call budget.
-
-    One refresh lists the linked devices, which carries every plug's status and
-    online flag (a page of 20 devices per request): never one request per device.
-    Specifications are fetched once per product and kept. Between refreshes, each
-    plug's meter accrues its last known power every minute (no cloud call).
-    """
-
-    def __init__(self, hass: HomeAssistant, entry: UtilityCostConfigEntry) -> None:
-        """Prepare the client and the budget from the entry."""
-        options = entry.options
-        self.quota = TuyaQuota(
-            hass,
-            entry.entry_id,
-            entry.title,
-            {CONF_MONTHLY_CAP: DEFAULT_MONTHLY_CAP, **options},
-            self.async_update_listeners,
-        )
-        super().__init__(
-            hass,
-            LOGGER,
-            config_entry=entry,
-            name=f"{DOMAIN} tuya {entry.title}",
-            update_interval=self.quota.budget.refresh_interval(dt_util.utcnow(), 1),
-        )
-        data = entry.data
-        self.client = TuyaClient(
-            async_get_clientsession(hass),
-            data[CONF_ACCESS_ID],
-            data[CONF_ACCESS_SECRET],
-            tuya_base_url(data),
-            on_request=self._counted,
-        )
-        self.tariff = TariffLink(hass, options[CONF_TARIFF])
-        self.currency: str = data[CONF_CURRENCY]
-        self.ignored: set[str] = set(options.get(CONF_IGNORED_DEVICES, []))
-        self.fixed: dict[str, FixedWatts] = {
-            device_id: FixedWatts(
-                float(fixed[CONF_WATTS]), float(fixed.get(CONF_STANDBY_WATTS, 0))
-            )
-            for device_id, fixed in options.get(CONF_FIXED_WATTS, {}).items()
-        }
-        self.rules = SessionRules(
-            DEFAULT_ON_THRESHOLD_W, timedelta(seconds=DEFAULT_MIN_SESSION_S)
-        )
-        self.requests_made = 0
-        self.specs: dict[str, dict[str, tuple[int, str | None]]] = {}
-        self._specs_failed: set[str] = set()
-        self._stored_meters: dict[str, dict[str, Any]] = {}
-        self.store = ThrottledStore(
-            hass, tuya_store_key(entry.entry_id), self._to_store, on_saved=self._saved
-        )
-        self._unsubs: list[CALLBACK_TYPE] = []
-        self.data = TuyaAccount({}, {})  # until async_load says what was known
-
-    @callback
-    def _counted(self, _method: str, _path: str) -> None:
-        """Count every request to the cloud, token requests included."""
-        self.requests_made += 1
-        self.quota.record_call()
-
-    def other_clients(self) -> list[dict[str, str]]:
-        """Return other config entries (of any integration) with our Access ID.
-
-        They spend the same quota; what they spend is unknown, which the default
-        share leaves room for.
-        """
-        access_id = self.config_entry.data[CONF_ACCESS_ID]
-        return [
-            {"domain": entry.domain, "title": entry.title, "entry_id": entry.entry_id}
-            for entry in self.hass.config_entries.async_entries()
-            if entry.entry_id != self.config_entry.entry_id
-            and access_id in (*entry.data.values(), *entry.options.values())
-        ]
-
-    @property
-    def calls_per_refresh(self) -> int:
-        """Return what a refresh costs: a request per page of the device list."""
-        return device_list_pages(len(self.data.found))
-
-    async def async_load(self) -> None:
-        """Load the quota state, specifications, known plugs and their meters."""
-        stored = await self.store.async_load()
-        await self.quota.async_load(ran_before=stored is not None)
-        stored = stored or {}
-        self.specs = {
-            product: {
-                code: (int(scale), unit) for code, (scale, unit) in points.items()
-            }
-            for product, points in stored.get("specs", {}).items()
-        }
-        self._stored_meters = stored.get("meters", {})
-        devices = [_device_from_store(d) for d in stored.get("devices", [])]
-        self.data = self._account(devices, dt_util.utcnow(), fresh=False)
-
-    async def _async_update_data(self) -> TuyaAccount:
-        now = dt_util.utcnow()
-        budget = self.quota.budget
-        self.quota.recompute_if_due(now)
-        cost = self.calls_per_refresh
-        if budget.exhausted or budget.plan_expired:
-            self._pause(now)
-            self.update_interval = budget.refresh_interval(now, cost)
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="plan_expired"
-                if budget.plan_expired
-                else "quota_exhausted",
-            )
-        if not budget.allow_refresh(now, cost):
-            # The bucket is short: skip this refresh rather than queue it. What was
-            # shown stays; plugs unavailable for a failure stay so until a refresh.
-            LOGGER.debug("%s: refresh skipped to stay within the quota", self.name)
-            if not self.last_update_success:
-                raise UpdateFailed(
-                    translation_domain=DOMAIN, translation_key="quota_wait"
-                )
-            return self.data
-        try:
-            devices = await self.client.devices()
-            await self._learn_specifications(devices)
-        except TuyaError as err:
-            self._pause(now)
-            error = self._update_error(err)
-            self.update_interval = budget.refresh_interval(now, cost)
-            raise error from err
-        async_delete_tuya_issues(self.hass, self.config_entry.entry_id)
-        account = self._account(devices, now, fresh=True)
-        self.update_interval = budget.refresh_interval(
-            now, device_list_pages(len(devices))
-        )
-        self.store.schedule_save()
-        return account
-
-    async def _learn_specifications(self, devices: list[TuyaDevice]) -> None:
-        """Fetch the specification of each product not seen before (once)."""
-        for device in devices:
-            product = device.product_id
-            if (
-                product in self.specs
-                or product in self._specs_failed
-                or device.id in self.ignored
-                or not is_plug(device.category, device.status)
-                or not is_metering(device.status)
-            ):
-                continue
-            try:
-                specification = await self.client.specification(device.id)
-            except REFRESH_ERRORS:
-                raise
-            except TuyaConnectionError as err:
-                LOGGER.debug("Specification of %s not fetched: %s", product, err)
-                continue  # try again at the next refresh
-            except TuyaError as err:
-                # This product has none for us: the usual scales serve it.
-                LOGGER.debug("No specification for %s: %s", product, err)
-                self._specs_failed.add(product)
-                continue
-            self.specs[product] = {
-                code: (point.scale, point.unit)
-                for code, point in specification.status.items()
-                if code in DEFAULT_SCALES
-            }
-
-    def _account(
-        self, devices: list[TuyaDevice], now: datetime, *, fresh: bool
-    ) -> TuyaAccount:
-        """Update the plugs from a device list; ``fresh`` ones give readings.
-
-        A fresh list is the truth about the account: plugs no longer monitored or
-        no longer in it lose their devices here, and meters of plugs that left the
-        account are forgotten (those merely not monitored are kept).
-        """
-        previous = self.data.plugs
-        found = {d.id: d for d in devices if is_plug(d.category, d.status)}
-        plugs: dict[str, TuyaPlug] = {}
-        for device in found.values():
-            if device.id in self.ignored:
-                continue
-            plug = previous.get(device.id) or self._new_plug(device)
-            self._update_plug(plug, device, now, fresh=fresh)
-            plugs[device.id] = plug
-        if fresh:
-            for device_id in [d for d in self._stored_meters if d not in found]:
-                del self._stored_meters[device_id]
-            self._remove_stale_devices(plugs)
-        return TuyaAccount(plugs, found)
-
-    def _remove_stale_devices(self, plugs: Mapping[str, TuyaPlug]) -> None:
-        registry = dr.async_get(self.hass)
-        entry_id = self.config_entry.entry_id
-        kept = {*plugs, entry_id}  # the plugs, and the account's own device
-        for device in dr.async_entries_for_config_entry(registry, entry_id):
-            if not any(
-                domain == DOMAIN and identifier in kept
-                for domain, identifier in device.identifiers
-            ):
-                registry.async_update_device(device.id, remove_config_entry_id=entry_id)
-
-    def _new_plug(self, device: TuyaDevice) -> TuyaPlug:
-        scales = plug_scales(device.product_id, self.specs.get(device.product_id))
-        fixed = self.fixed.get(device.id)
-        runtime = None
-        if fixed is not None or is_metering(device.status):
-            stored = self._stored_meters.pop(device.id, None)
-            tz = dt_util.get_default_time_zone()
-            meter = (
-                Meter.from_dict(stored, SourceKind.POWER, tz, self.rules)
-                if stored is not None
-                else Meter(SourceKind.POWER, tz, self.rules)
-            )
-            meter.ledger.roll(dt_util.utcnow())
-            runtime = MeterRuntime(
-                self.hass,
-                meter,
-                self.tariff,
-                label=device.name,
-                currency=self.currency,
-                event_data=partial(self._event_data, device.id),
-            )
-            if runtime.announce_restored():
-                self.store.schedule_save(0)
-        return TuyaPlug(
-            device, scales, fixed, runtime, read_plug(device.status, scales, fixed)
-        )
-
-    def _update_plug(
-        self, plug: TuyaPlug, device: TuyaDevice, now: datetime, *, fresh: bool
-    ) -> None:
-        # The specification may have arrived since the plug was first seen.
-        plug.scales = plug_scales(device.product_id, self.specs.get(device.product_id))
-        plug.device = device
-        plug.reading = read_plug(device.status, plug.scales, plug.fixed)
-        if fresh and plug.runtime is not None:
-            power = plug.reading.power_w if device.online else None
-            # A metering plug's session is its switch; an estimated one's, its power.
-            running = plug.reading.on if plug.fixed is None else None
-            plug.runtime.reading(now, power, running if device.online else None)
-
-    def _pause(self, now: datetime) -> None:
-        """Stop accruing: without a fresh reading nothing is extrapolated."""
-        for plug in self.data.plugs.values():
-            if plug.runtime is not None:
-                plug.runtime.reading(now, None)
-
-    def _update_error(self, err: TuyaError) -> Exception:
-        """Tell the quota what the cloud said; return the error to raise."""
-        now = dt_util.utcnow()
-        if isinstance(err, TuyaAuthenticationError):
-            return ConfigEntryAuthFailed(
-                translation_domain=DOMAIN, translation_key="invalid_auth"
-            )
-        if isinstance(err, TuyaQuotaExhaustedError):
-            self.quota.exhausted()  # its issue says when the quota resets
-        elif isinstance(err, TuyaPlanExpiredError):
-            self.quota.budget.mark_plan_expired(now)
-        elif isinstance(err, TuyaRateLimitedError):
-            self.quota.budget.mark_rate_limited(now)
-            return UpdateFailed(
-                translation_domain=DOMAIN, translation_key="rate_limited"
-            )
-        for error, kind in TUYA_ISSUES.items():
-            if isinstance(err, error):
-                if kind != "quota_exhausted":
-                    async_create_tuya_issue(self.hass, self.config_entry, kind)
-                return UpdateFailed(translation_domain=DOMAIN, translation_key=kind)
-        return UpdateFailed(
-            translation_domain=DOMAIN,
-            translation_key="cannot_connect",
-            translation_placeholders={"error": str(err)},
-        )
-
-    @callback
-    def async_start(self) -> None:
-        """Accrue held power every minute and up to a stop; follow the quota."""
-        self.quota.async_start(self._refresh_now)
-        self._unsubs.append(
-            async_track_time_interval(self.hass, self._tick, TUYA_TICK_INTERVAL)
-        )
-        self._unsubs.append(
-            self.hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, self._tick)
-        )
-
-    @callback
-    def _tick(self, _now: datetime | Event) -> None:
-        now = dt_util.utcnow()
-        changed = False
-        for plug in self.data.plugs.values():
-            if plug.runtime is not None:
-                changed = plug.runtime.tick(now) or changed
-        if changed:
-            self.store.schedule_save()
-
-    @callback
-    def _saved(self) -> None:
-        """Show the plugs' figures that were written; note announced sessions."""
-        changed = announced = False
-        for plug in self.data.plugs.values():
-            if plug.runtime is not None:
-                plug_changed, plug_announced = plug.runtime.publish()
-                changed = changed or plug_changed
-                announced = announced or plug_announced
-        if announced:
-            self.store.schedule_save(0)
-        if changed:
-            # Not async_set_updated_data: that would postpone the next poll.
-            self.async_update_listeners()
-
-    @callback
-    def _refresh_now(self) -> None:
-        """Poll at once (a reading or a new period lifted a stop)."""
-        self.hass.async_create_background_task(
-            self.async_refresh(), f"{DOMAIN} tuya refresh {self.config_entry.entry_id}"
-        )
-
-    async def async_switch(self, device_id: str, code: str, on: bool) -> None:
-        """Switch an outlet, and show the new state until the next poll says.
-
-        Commands come before polling: they may use the reserve polling keeps.
-        """
-        if not self.quota.budget.allow_command(dt_util.utcnow()):
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="command_budget",
-                translation_placeholders={"name": self.config_entry.title},
-            )
-        try:
-            await self.client.send_commands(device_id, {code: on})
-        except TuyaError as err:
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key=SWITCH_ERRORS.get(type(err), "command_failed"),
-                translation_placeholders={"error": str(err)},
-            ) from err
-        plug = self.data.plugs.get(device_id)
-        if plug is None:
-            return
-        status = {**plug.device.status, code: on}
-        if not any(status[c] is True for c in switch_codes(status)) and POWER in status:
-            status[POWER] = 0  # off draws nothing; the cloud reports it shortly
-        self._update_plug(
-            plug, replace(plug.device, status=status), dt_util.utcnow(), fresh=True
-        )
-        self.store.schedule_save()
-        self.async_update_listeners()
-
-    def _event_data(self, device_id: str) -> dict[str, Any]:
-        plug = self.data.plugs.get(device_id)
-        device = dr.async_get(self.hass).async_get_device({(DOMAIN, device_id)})
-        return {
-            "entry_id": self.config_entry.entry_id,
-            "device_id": device.id if device else None,
-            "name": plug.device.name if plug else device_id,
-            "source": f"tuya:{device_id}",
-        }
-
-    def _to_store(self) -> dict[str, Any]:
-        meters = dict(self._stored_meters)
-        now = dt_util.utcnow()
-        for device_id, plug in self.data.plugs.items():
-            if plug.runtime is not None:
-                meters[device_id] = plug.runtime.stage(now)
-        return {
-            "specs": {
-                product: {code: list(point) for code, point in points.items()}
-                for product, points in self.specs.items()
-            },
-            "devices": [
-                _device_to_store(plug.device) for plug in self.data.plugs.values()
-            ],
-            "meters": meters,
-        }
-
-    async def async_shutdown(self) -> None:
-        """Stop the timers and write the meters."""
-        while self._unsubs:
-            self._unsubs.pop()()
-        await self.store.async_save()
-        self.store.async_stop()
-        await self.quota.async_shutdown()
-        await super().async_shutdown()
-
-
-def tuya_base_url(data: Mapping[str, Any]) -> str:
-    """Return the base URL of a Tuya entry: the override, or its data centre's."""
-    return str(data.get(CONF_BASE_URL) or DATA_CENTERS[data[CONF_DATA_CENTER]])
-
-
-def tuya_store_key(entry_id: str) -> str:
-    """Return the storage key of a Tuya account's plugs."""
-    return f"{DOMAIN}.tuya.{entry_id}"
-
-
-# Errors of a specification request that are about the whole account: they fail
-# the refresh. (Credentials were just accepted by the device list, so a permission
-# error there concerns that device only.)
-REFRESH_ERRORS = (
-    TuyaQuotaExhaustedError,
-    TuyaPlanExpiredError,
-    TuyaApiNotSubscribedError,
-    TuyaRateLimitedError,
-)
-SWITCH_ERRORS: dict[type[TuyaError], str] = {
-    TuyaDeviceCapError: "device_cap",
-    TuyaDeviceOfflineError: "device_offline",
-    TuyaQuotaExhaustedError: "quota_exhausted",
-    TuyaPlanExpiredError: "plan_expired",
-    TuyaAuthenticationError: "invalid_auth",
-    TuyaRateLimitedError: "rate_limited",
-}
-# What the cloud refuses the whole account for, and the translation key that says so.
-TUYA_ISSUES: dict[type[TuyaError], str] = {
-    TuyaQuotaExhaustedError: "quota_exhausted",
-    TuyaPlanExpiredError: "plan_expired",
-    TuyaApiNotSubscribedError: "api_not_subscribed",
-}
 
 
 @dataclass

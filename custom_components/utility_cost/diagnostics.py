@@ -19,12 +19,12 @@ from .coordinator import (
     EsiosCoordinator,
     HttpMeterCoordinator,
     TariffCoordinator,
-    TuyaCoordinator,
     UtilityCostConfigEntry,
 )
 from .domain.prices import PriceSegment
 from .octopus_account import OctopusCoordinator
 from .tariff import TariffLink
+from .tuya_account import TuyaCoordinator
 from .webhook import webhook_url
 
 # Keys whose values never leave Home Assistant: credentials of every entry type
@@ -121,20 +121,39 @@ def _tariff(link: TariffLink) -> dict[str, Any] | None:
 
 def _tuya(coordinator: TuyaCoordinator) -> dict[str, Any]:
     """Everything the account knows, without credentials or personal data."""
-    interval = coordinator.update_interval
+    now = dt_util.utcnow()
     return {
         "last_update_success": coordinator.last_update_success,
         "last_exception": repr(coordinator.last_exception)
         if coordinator.last_exception
         else None,
-        "refresh_interval_s": interval.total_seconds() if interval else None,
+        "planned_interval_s": coordinator.planned_interval.total_seconds(),
+        "achieved_interval_s": coordinator.achieved_interval(now),
+        "last_refresh": coordinator.last_refresh.isoformat()
+        if coordinator.last_refresh
+        else None,
         "requests_since_start": coordinator.requests_made,
-        "quota": coordinator.quota.diagnostics(dt_util.utcnow()),
+        "quota": coordinator.quota.diagnostics(now),
+        "message_service": coordinator.push_state.value,
+        "capabilities": coordinator.capabilities.as_dict(),
         "other_clients_of_the_access_id": coordinator.other_clients(),
         "tariff": _tariff(coordinator.tariff),
         "specifications": {
-            product: {code: list(point) for code, point in points.items()}
+            product: {
+                code: {
+                    "scale": point.scale,
+                    "unit": point.unit,
+                    "max": point.maximum,
+                    "report_type": point.report_type,
+                }
+                for code, point in points.items()
+            }
             for product, points in coordinator.specs.items()
+        },
+        "specifications_refused": sorted(coordinator.spec_refused),
+        "evidence": {
+            product: evidence.as_dict()
+            for product, evidence in coordinator.evidence.items()
         },
         "found": {
             device_id: {
@@ -159,6 +178,11 @@ def _tuya(coordinator: TuyaCoordinator) -> dict[str, Any]:
                     "voltage_v": plug.reading.voltage_v,
                     "current_a": plug.reading.current_a,
                 },
+                "booked_power_w": None if plug.judged is None else plug.judged.power_w,
+                "doubt": None
+                if plug.judged is None or plug.judged.doubt is None
+                else plug.judged.doubt.value,
+                "energy": None if plug.energy is None else plug.energy.as_dict(),
                 "meter": None if plug.runtime is None else plug.runtime.meter.as_dict(),
             }
             for device_id, plug in coordinator.data.plugs.items()

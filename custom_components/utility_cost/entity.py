@@ -22,12 +22,11 @@ from .coordinator import (
     HttpMeterCoordinator,
     Station,
     TariffCoordinator,
-    TuyaCoordinator,
-    TuyaPlug,
     UtilityCostCoordinator,
     station_identifier,
 )
 from .octopus_account import OctopusCoordinator
+from .tuya_account import TuyaCoordinator, TuyaPlug
 
 
 def unique_id_for(entry_id: str, key: str, scope: str | None = None) -> str:

@@ -78,6 +78,19 @@ class MeterRuntime:
         self.meter.pricer.set_schedule(self.tariff.schedule())
         return self._apply(self.meter.tick(at))
 
+    def estimate(self, start: datetime, end: datetime, watts: float) -> bool:
+        """Book ``watts`` held from ``start`` to ``end`` as an estimate."""
+        if end <= start:
+            return False
+        self.meter.pricer.set_schedule(self.tariff.schedule())
+        return self._apply(
+            self.meter.estimate(
+                EnergySlice(
+                    start, end, watts * (end - start).total_seconds() / 3_600_000
+                )
+            )
+        )
+
     def settle(self, measured: list[EnergySlice], until: datetime) -> bool:
         """Book what the device measured up to ``until`` (replacing the estimate)."""
         self.meter.pricer.set_schedule(self.tariff.schedule())

@@ -4,7 +4,7 @@
 lived in), and every 30 minutes imports the complete days of each included meter's
 consumption after its last imported hour (looking back at most 30 days), priced at
 the rate of the agreement in force for each half-hour, into the meter's hourly
-statistics (``octopus_statistics.py``). :meth:`OctopusCoordinator.async_import`
+statistics (``statistics.py``). :meth:`OctopusCoordinator.async_import`
 does the same for any range: the backfill action uses it.
 
 Faults: a refused key asks for re-authentication; "too many requests" and server
@@ -82,7 +82,7 @@ from .domain.octopus import (
     rate_intervals,
 )
 from .domain.prices import IntervalSchedule, PriceInterval, PriceSchedule
-from .octopus_statistics import (
+from .statistics import (
     MeterStatistics,
     async_import_hours,
     async_last_imported_hour,
@@ -243,7 +243,7 @@ class OctopusCoordinator(UtilityCostCoordinator[dict[str, OctopusMeter]]):
                 key,
                 point,
                 serial,
-                meter_statistics(point.point, serial, name, CURRENCY),
+                meter_statistics(f"octopus_{point.point}_{serial}", name, CURRENCY),
             )
         return meters
 

@@ -35,15 +35,14 @@ from .coordinator import (
     HttpMeterCoordinator,
     Station,
     TariffCoordinator,
-    TuyaCoordinator,
-    TuyaPlug,
     UtilityCostConfigEntry,
     UtilityCostCoordinator,
 )
 from .domain.meter import MeterFigures
 from .domain.outlook import DayPrices
 from .domain.periods import Period
-from .domain.plugs import CURRENT, POWER, VOLTAGE, PlugReading
+from .domain.plug_energy import MeasuredSource
+from .domain.plugs import CURRENT, EXPORTED, POWER, VOLTAGE, PlugReading
 from .domain.quota import QuotaSource, QuotaStatus
 from .domain.windows import PriceStats
 from .entity import (
@@ -67,6 +66,7 @@ from .octopus_account import (
     OctopusMeter,
     octopus_device_info,
 )
+from .tuya_account import TuyaCoordinator, TuyaPlug
 
 # Coordinators push their updates; entities never poll.
 PARALLEL_UPDATES = 0
@@ -329,6 +329,18 @@ METER_SENSORS: tuple[MeterSensorEntityDescription, ...] = (
 )
 
 
+EXPORT_SENSOR = MeterSensorEntityDescription(
+    key="energy_exported",
+    translation_key="energy_exported",
+    device_class=SensorDeviceClass.ENERGY,
+    state_class=SensorStateClass.TOTAL_INCREASING,
+    native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
+    suggested_display_precision=3,
+    value_fn=lambda figures: figures.exported_kwh,
+    state_decimals=ENERGY_DECIMALS,
+)
+
+
 def state_value(value: SensorValue, decimals: int | None, floor: bool) -> SensorValue:
     """Return a figure at the precision of its state (energy rounded down)."""
     if decimals is None or not isinstance(value, float):
@@ -452,6 +464,7 @@ class QuotaSensorEntityDescription(SensorEntityDescription):
 
     value_fn: Callable[[TuyaCoordinator], SensorValue | str]
     last_reset_fn: Callable[[TuyaCoordinator], datetime] | None = None
+    exists_fn: Callable[[TuyaCoordinator], bool] = lambda _: True
 
 
 def _period_start(tuya: TuyaCoordinator) -> datetime:
@@ -494,9 +507,28 @@ QUOTA_SENSORS: tuple[QuotaSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.DURATION,
         native_unit_of_measurement=UnitOfTime.SECONDS,
         suggested_display_precision=0,
-        value_fn=lambda tuya: (
-            tuya.update_interval.total_seconds() if tuya.update_interval else None
+        # What was achieved over the last 24 hours; what is planned until then.
+        value_fn=lambda tuya: round(
+            tuya.achieved_interval(dt_util.utcnow())
+            or tuya.planned_interval.total_seconds()
         ),
+    ),
+    QuotaSensorEntityDescription(
+        key="last_refresh",
+        translation_key="last_refresh",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        device_class=SensorDeviceClass.TIMESTAMP,
+        value_fn=lambda tuya: tuya.last_refresh,
+    ),
+    QuotaSensorEntityDescription(
+        key="messages",
+        translation_key="messages",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        state_class=SensorStateClass.TOTAL,
+        native_unit_of_measurement="messages",
+        value_fn=lambda tuya: tuya.quota.budget.messages,
+        last_reset_fn=_period_start,
+        exists_fn=lambda tuya: tuya.messages is not None,
     ),
     QuotaSensorEntityDescription(
         key="quota_source",
@@ -547,9 +579,13 @@ async def async_setup_entry(
                     PlugMeterSensor(tuya, description, plug, runtime)
                     for description in METER_SENSORS
                 )
+                if EXPORTED in plug.device.status:
+                    sensors.append(PlugMeterSensor(tuya, EXPORT_SENSOR, plug, runtime))
             return sensors
 
-        async_add_entities(QuotaSensor(tuya, d) for d in QUOTA_SENSORS)
+        async_add_entities(
+            QuotaSensor(tuya, d) for d in QUOTA_SENSORS if d.exists_fn(tuya)
+        )
         async_add_device_entities(
             tuya, lambda: tuya.data.plugs, async_add_entities, plug_sensors
         )
@@ -726,9 +762,25 @@ class PlugMeterSensor(MeterSensor):
         """Return True while the cloud answers and the plug is online."""
         return super().available and plug_online(self._tuya, self.device_id)
 
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Say where the plug's energy comes from (its lifetime energy only)."""
+        if self.entity_description.key != "energy":
+            return None
+        plug = self._tuya.data.plugs.get(self.device_id)
+        if plug is None:
+            return None
+        source = MeasuredSource.POWER if plug.energy is None else plug.energy.source
+        return {"energy_source": source.value}
+
 
 class PlugSensor(TuyaPlugEntity, SensorEntity):
-    """Power, voltage or current of a Tuya plug at the last poll."""
+    """Power, voltage or current of a Tuya plug, as judged plausible.
+
+    A power not believed (a scale not confirmed yet, a value its own current
+    contradicts) is unknown rather than shown; a voltage off by a power of ten is
+    shown corrected.
+    """
 
     entity_description: PlugSensorEntityDescription
 
@@ -736,7 +788,14 @@ class PlugSensor(TuyaPlugEntity, SensorEntity):
     def native_value(self) -> float | None:
         """Return the value of the last reading."""
         plug = self.plug
-        return None if plug is None else self.entity_description.value_fn(plug.reading)
+        if plug is None:
+            return None
+        judged = plug.judged
+        if judged is not None and self.entity_description.code == POWER:
+            return judged.power_w
+        if judged is not None and self.entity_description.code == VOLTAGE:
+            return judged.voltage_v
+        return self.entity_description.value_fn(plug.reading)
 
 
 class QuotaSensor(UtilityCostEntity[TuyaCoordinator], SensorEntity):

@@ -13,9 +13,10 @@ from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
 from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
-from .coordinator import TuyaCoordinator, UtilityCostCoordinator
+from .coordinator import UtilityCostCoordinator
 from .domain.quota import QuotaSource
 from .octopus_account import UK, OctopusCoordinator, uk_midnight
+from .tuya_account import TuyaCoordinator
 
 SERVICE_SET_QUOTA_READING: Final = "set_quota_reading"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"

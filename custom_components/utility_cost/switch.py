@@ -12,9 +12,10 @@ from homeassistant.components.switch import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .coordinator import TuyaCoordinator, TuyaPlug, UtilityCostConfigEntry
-from .domain.plugs import switch_codes
+from .coordinator import UtilityCostConfigEntry
+from .domain.plugs import mains_codes, switch_codes
 from .entity import TuyaPlugEntity, async_add_device_entities
+from .tuya_account import TuyaCoordinator, TuyaPlug
 
 # Commands go to the cloud one at a time.
 PARALLEL_UPDATES = 1
@@ -31,9 +32,17 @@ async def async_setup_entry(
 
     def outlets(plug: TuyaPlug) -> list[PlugSwitch]:
         codes = switch_codes(plug.device.status)
+        mains = mains_codes(plug.device.status)
+        usb = [code for code in codes if code not in mains]
         return [
-            PlugSwitch(coordinator, plug, code, number, len(codes))
-            for number, code in enumerate(codes, start=1)
+            *(
+                PlugSwitch(coordinator, plug, code, number, len(codes))
+                for number, code in enumerate(mains, start=1)
+            ),
+            *(
+                PlugSwitch(coordinator, plug, code, number, len(codes), usb=True)
+                for number, code in enumerate(usb, start=1)
+            ),
         ]
 
     async_add_device_entities(
@@ -51,18 +60,23 @@ class PlugSwitch(TuyaPlugEntity, SwitchEntity):
         code: str,
         number: int,
         outlets: int,
+        *,
+        usb: bool = False,
     ) -> None:
-        """Name the outlet by its number on a strip; a single outlet is the plug."""
+        """Name the outlet by its number on a strip; a single outlet is the plug.
+
+        USB outlets are numbered among themselves ("USB 1").
+        """
         description = SwitchEntityDescription(
             key=code,
-            translation_key="outlet" if outlets > 1 else None,
+            translation_key="usb_outlet" if usb else "outlet" if outlets > 1 else None,
             device_class=SwitchDeviceClass.SWITCH
-            if plug.device.category == "kg"
+            if plug.device.category == "kg" or usb
             else SwitchDeviceClass.OUTLET,
         )
         super().__init__(coordinator, description, plug)
         self._code = code
-        if outlets > 1:
+        if outlets > 1 or usb:
             self._attr_translation_placeholders = {"number": str(number)}
         else:
             self._attr_name = None

@@ -26,6 +26,7 @@ from homeassistant.util import dt as dt_util
 
 from .api.quota_portal import PortalError, QuotaPortalClient
 from .const import (
+    CONF_MESSAGE_CAP,
     CONF_MONTHLY_CAP,
     CONF_PORTAL_COOKIE,
     CONF_PORTAL_REMAINING_POINTER,
@@ -36,6 +37,7 @@ from .const import (
     LOGGER,
 )
 from .domain.quota import (
+    DEFAULT_MESSAGE_CAP,
     RECOMPUTE_EVERY,
     QuotaBudget,
     QuotaSettings,
@@ -74,6 +76,7 @@ class TuyaQuota:
         self.settings = QuotaSettings(
             monthly_cap=int(options[CONF_MONTHLY_CAP]),
             reset_day=int(options.get(CONF_RESET_DAY, 1)),
+            message_cap=int(options.get(CONF_MESSAGE_CAP, DEFAULT_MESSAGE_CAP)),
         )
         self.budget = QuotaBudget.new(self.settings, dt_util.utcnow())
         self.store = ThrottledStore(hass, quota_store_key(entry_id), self._to_store)
@@ -195,12 +198,18 @@ class TuyaQuota:
             ir.async_delete_issue(
                 self.hass, DOMAIN, quota_issue_id("quota_exhausted", self.entry_id)
             )
-            self._refresh()
+        # A reading may lift a stop or raise the rate: plan the next refresh anew.
+        self._refresh()
         self._changed()
 
-    def record_call(self) -> None:
-        """Count one call of ours."""
-        self.budget.record_calls(dt_util.utcnow())
+    def record_call(self, *, paced: bool = True) -> None:
+        """Count one call of ours (``paced``: a polling call, from the bucket)."""
+        self.budget.record_calls(dt_util.utcnow(), paced=paced)
+        self.store.schedule_save()
+
+    def record_messages(self, messages: int = 1) -> None:
+        """Count messages the message service pushed."""
+        self.budget.record_messages(dt_util.utcnow(), messages)
         self.store.schedule_save()
 
     def exhausted(self) -> None:
@@ -213,10 +222,8 @@ class TuyaQuota:
         self._changed()
 
     def recompute_if_due(self, now: datetime) -> None:
-        """Recompute every 6 hours; a stopped plan is probed again then."""
+        """Recompute every 6 hours."""
         if self.budget.due(now):
-            if self.budget.plan_expired:
-                self.budget.mark_plan_expired(now, expired=False)
             self.budget.recompute(now)
             self._changed()
 

@@ -173,7 +173,7 @@ def test_rollover_starts_a_new_period() -> None:
     assert budget.rate == pytest.approx(13_000 / (31 * 86_400 - 1))
 
 
-def test_the_bucket_skips_refreshes_and_keeps_a_reserve_for_commands() -> None:
+def test_the_bucket_paces_refreshes_and_ignores_calls_that_are_not_polling() -> None:
     budget = QuotaBudget.new(SETTINGS, NOW)
     rate = budget.rate
     assert rate is not None
@@ -181,16 +181,20 @@ def test_the_bucket_skips_refreshes_and_keeps_a_reserve_for_commands() -> None:
     assert budget.tokens == 1.0 + COMMAND_RESERVE
     assert budget.allow_refresh(NOW, 1)
     budget.record_calls(NOW, 1)
-    # The next refresh right away would eat the commands' reserve: skipped.
+    # The next refresh right away would eat the reserve: not yet...
     assert not budget.allow_refresh(NOW, 1)
-    # Commands may use the reserve, and a little more.
-    for _ in range(7):
+    ready = budget.ready_at(NOW, 1)
+    assert ready == NOW + timedelta(seconds=1 / rate)
+    # ... and a timer that fires a few milliseconds early is not sent away.
+    early = ready - timedelta(milliseconds=35)
+    assert budget.allow_refresh(early, 1)
+    # Commands, tokens and specifications count for the month, not the bucket:
+    # however many, they never silence polling, and are refused only without calls.
+    for _ in range(50):
         assert budget.allow_command(NOW)
-        budget.record_calls(NOW, 1)
-    assert not budget.allow_command(NOW)
-    # Refilled at the target rate: 8 calls' worth of tokens later, polling resumes.
-    later = NOW + timedelta(seconds=8 / rate + 1)
-    assert budget.allow_refresh(later, 1)
+        budget.record_calls(NOW, 1, paced=False)
+    assert budget.our_calls == 51
+    assert budget.ready_at(early, 1) == ready
 
 
 def test_a_refresh_bigger_than_the_bucket_goes_when_it_is_full() -> None:

@@ -164,7 +164,7 @@ def test_cheapest_window_needs_a_duration() -> None:
 
 def test_cheapest_window_matches_brute_force() -> None:
     """Every minute as a start, on random prices: the candidates miss nothing."""
-    rng = random.Random(20260112)  # noqa: S311 - test data, not secrets
+    rng = random.Random(20260112)
     for _ in range(40):
         lengths = [rng.choice((15, 30, 60, 90)) for _ in range(30)]
         prices: list[PriceInterval] = []

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import hashlib
 import hmac
 import json
+import math
 import time
 from typing import Any, Final
 
@@ -39,6 +40,8 @@ TOKEN_PATH: Final = "/v1.0/token"  # noqa: S105 - a URL path, not a secret
 DEVICES_PATH: Final = "/v1.0/iot-01/associated-users/devices"
 # The page size of Tuya's documented example; larger ones are not documented.
 DEVICE_PAGE_SIZE: Final = 20
+# The device logs' largest page.
+LOG_PAGE_SIZE: Final = 100
 # A token is renewed this long before it expires (as the reference does).
 TOKEN_MARGIN_S: Final = 60.0
 DEFAULT_TIMEOUT_S: Final = 10.0
@@ -219,6 +222,7 @@ class TuyaDevice:
     model: str
     online: bool
     status: Mapping[str, Any] = field(default_factory=dict)
+    sub: bool = False
 
     @classmethod
     def from_api(cls, data: Any) -> TuyaDevice:
@@ -240,17 +244,24 @@ class TuyaDevice:
             model=str(data.get("model") or ""),
             online=bool(data.get("online", data.get("is_online", False))),
             status={item["code"]: item.get("value") for item in status},
+            sub=data.get("sub") is True,
         )
 
 
 @dataclass(frozen=True, slots=True)
 class DataPoint:
-    """A status data point's type, unit and scale (value / 10**scale)."""
+    """A status data point's type, unit, scale (value / 10**scale) and range.
+
+    ``report_type`` is what some specifications say of a counter: ``"sum"`` for
+    values that are increments to add up.
+    """
 
     code: str
     type: str
     unit: str | None = None
     scale: int = 0
+    maximum: int | None = None
+    report_type: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,13 +291,57 @@ class TuyaSpecification:
                 values = {}
             scale = values.get("scale", 0)
             unit = values.get("unit")
+            maximum = values.get("max")
+            report_type = item.get("report_type", values.get("report_type"))
             points[item["code"]] = DataPoint(
                 code=item["code"],
                 type=str(item.get("type", "")),
                 unit=unit if isinstance(unit, str) and unit else None,
                 scale=scale if isinstance(scale, int) else 0,
+                maximum=maximum
+                if isinstance(maximum, int) and not isinstance(maximum, bool)
+                else None,
+                report_type=report_type if isinstance(report_type, str) else None,
             )
         return cls(category=str(result.get("category", "")), status=points)
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """A data point value a device reported, as the device logs keep it."""
+
+    code: str
+    value: str
+    event_time_ms: int
+
+    @classmethod
+    def from_api(cls, data: Any) -> LogEntry:
+        """Parse one entry of the device logs."""
+        if not isinstance(data, dict):
+            raise TuyaBadResponseError("log entry is not an object")
+        event_time = data.get("event_time")
+        if isinstance(event_time, bool) or not isinstance(event_time, int):
+            raise TuyaBadResponseError("log entry without an event time")
+        return cls(_text(data, "code"), str(data.get("value", "")), event_time)
+
+
+def _statistic_values(result: Any, field_name: str) -> dict[str, float]:
+    """Parse a statistics answer: wall-clock labels to values (in the unit)."""
+    if not isinstance(result, dict):
+        raise TuyaBadResponseError("statistics answer is not an object")
+    values = result.get(field_name) or {}
+    if not isinstance(values, dict):
+        raise TuyaBadResponseError(f"{field_name} is not an object")
+    parsed: dict[str, float] = {}
+    for label, value in values.items():
+        try:
+            number = float(value)
+        except (TypeError, ValueError) as err:
+            raise TuyaBadResponseError(f"{field_name} value {value!r}") from err
+        if not isinstance(label, str) or not label.isdigit() or math.isnan(number):
+            raise TuyaBadResponseError(f"{field_name} entry {label!r}: {value!r}")
+        parsed[label] = number
+    return parsed
 
 
 # --- client ------------------------------------------------------------------------
@@ -376,6 +431,83 @@ class TuyaClient:
             "GET", f"/v1.0/iot-03/devices/{device_id}/specification"
         )
         return TuyaSpecification.from_api(result)
+
+    async def statistic_types(self, device_id: str) -> dict[str, str]:
+        """Return the data point statistics the device's product keeps (code: type)."""
+        result = await self.request(
+            "GET", f"/v1.0/devices/{device_id}/all-statistic-type"
+        )
+        if not isinstance(result, list):
+            raise TuyaBadResponseError("statistic types are not a list")
+        return {
+            str(item["code"]): str(item.get("stat_type", ""))
+            for item in result
+            if isinstance(item, dict) and isinstance(item.get("code"), str)
+        }
+
+    async def statistics(
+        self, device_id: str, code: str, kind: str, first: str, last: str
+    ) -> dict[str, float]:
+        """Return a data point's statistics per quarter-hour or hour (one day at most).
+
+        ``kind`` is ``"quarters"`` (labels ``YYYYMMDDHHmm``) or ``"hours"``
+        (``YYYYMMDDHH``); ``first`` and ``last`` are such labels, in the wall clock of
+        the home's time zone, as the answer's labels are.
+        """
+        names = (
+            ("start_minute", "end_minute")
+            if kind == "quarters"
+            else ("start_hour", "end_hour")
+        )
+        result = await self.request(
+            "GET",
+            f"/v1.0/devices/{device_id}/statistics/{kind}",
+            {"code": code, names[0]: first, names[1]: last, "stat_type": "sum"},
+        )
+        return _statistic_values(result, kind)
+
+    async def device_logs(
+        self,
+        device_id: str,
+        codes: list[str],
+        start_ms: int,
+        end_ms: int,
+        *,
+        max_pages: int = 20,
+    ) -> tuple[list[LogEntry], bool]:
+        """Return the reports of ``codes`` between two instants (oldest first).
+
+        Each page (100 entries) is a request. Return also whether more entries were
+        left than ``max_pages`` could hold.
+        """
+        entries: list[LogEntry] = []
+        row_key = ""
+        for _ in range(max_pages):
+            params: dict[str, Any] = {
+                "type": 7,
+                "codes": ",".join(codes),
+                "start_time": start_ms,
+                "end_time": end_ms,
+                "size": LOG_PAGE_SIZE,
+                "query_type": 1,
+            }
+            if row_key:
+                params["start_row_key"] = row_key
+            result = await self.request(
+                "GET", f"/v1.0/devices/{device_id}/logs", params
+            )
+            if not isinstance(result, dict) or not isinstance(
+                result.get("logs", []), list
+            ):
+                raise TuyaBadResponseError("device logs are not an object")
+            entries.extend(LogEntry.from_api(item) for item in result.get("logs", []))
+            next_key = str(result.get("next_row_key") or "")
+            if not result.get("has_next") or not next_key or next_key == row_key:
+                break
+            row_key = next_key
+        else:
+            return sorted(entries, key=lambda e: e.event_time_ms), True
+        return sorted(entries, key=lambda e: e.event_time_ms), False
 
     async def send_commands(self, device_id: str, commands: Mapping[str, Any]) -> None:
         """Set data points of a device, e.g. ``{"switch_1": True}``."""

@@ -162,6 +162,19 @@ class Ledger:
             )
         self.settle(accepted, until)
 
+    def provisional_energy(self, start: datetime, end: datetime) -> float | None:
+        """Return the estimate for [start, end] (None if it does not cover it all)."""
+        covered = 0.0
+        energy = 0.0
+        for piece in self.provisional:
+            lo, hi = max(start, piece.start), min(end, piece.end)
+            if hi <= lo:
+                continue
+            covered += (hi - lo).total_seconds()
+            energy += _clip(piece, lo, hi).energy_kwh
+        whole = (end - start).total_seconds()
+        return energy if whole > 0 and covered >= 0.9 * whole else None
+
     def _by_day(self, piece: CostPiece) -> Iterable[tuple[float, float]]:
         """Yield a piece's energy and cost per local day (the current one last)."""
         energy, cost = piece.energy_kwh, piece.cost

@@ -28,6 +28,7 @@ from typing import Any, Final
 
 from .cost import CostPiece, Pricer
 from .energy import EnergyCounter, EnergySlice, PowerIntegrator
+from .hours import HourlyTotals
 from .ledger import Ledger, Shown
 from .periods import Period
 from .prices import PriceSchedule
@@ -104,8 +105,13 @@ class Meter:
         max_hold: timedelta = DEFAULT_MAX_HOLD,
         measured: bool = False,
         export: Export | None = None,
+        hourly: HourlyTotals | None = None,
     ) -> None:
-        """Create a meter; pass the restored parts to continue one."""
+        """Create a meter; pass the restored parts to continue one.
+
+        A ``measured`` meter also keeps its settled energy per hour (``hourly``),
+        for long-term statistics.
+        """
         self.kind = kind
         self.max_hold = max_hold
         self.measured = measured
@@ -115,6 +121,9 @@ class Meter:
         self.integrator = PowerIntegrator()
         self.counter = counter or EnergyCounter()
         self.export = export
+        self.hourly = (
+            hourly if hourly is not None else (HourlyTotals() if measured else None)
+        )
 
     def reading(
         self,
@@ -208,6 +217,13 @@ class Meter:
         self.sessions.accrue(energy.end, energy.energy_kwh, cost)
         return MeterUpdate(booked=True, unpriced=unpriced)
 
+    def estimate(self, energy: EnergySlice) -> MeterUpdate:
+        """Book an estimate of a span made outside the meter (e.g. between two polls).
+
+        For a measured meter it is provisional, as any power it accrues.
+        """
+        return self._book(energy, provisional=self.measured)
+
     # --- measured energy --------------------------------------------------------
 
     def settle(self, measured: Iterable[EnergySlice], until: datetime) -> bool:
@@ -222,7 +238,28 @@ class Meter:
         ]
         before = self.ledger.settled_to
         self.ledger.settle(pieces, until)
+        if self.hourly is not None:
+            self.hourly.add(pieces)
         return bool(pieces) or self.ledger.settled_to != before
+
+    def settle_estimate(self, until: datetime) -> None:
+        """Accept the estimate before ``until`` as final: no measure will come."""
+        accepted = [p for p in self.ledger.provisional if p.start < until]
+        self.ledger.settle_estimate(until)
+        if self.hourly is not None:
+            self.hourly.add(
+                p
+                if p.end <= until
+                else CostPiece(
+                    p.start,
+                    until,
+                    p.energy_kwh
+                    * (until - p.start).total_seconds()
+                    / (p.end - p.start).total_seconds(),
+                    p.price,
+                )
+                for p in accepted
+            )
 
     def add_export(self, measured: Iterable[EnergySlice], until: datetime) -> None:
         """Count energy the device measured flowing out (a bidirectional plug)."""
@@ -263,6 +300,8 @@ class Meter:
             "sessions": self.sessions.as_dict(),
             "counter": self.counter.as_dict(),
         }
+        if self.hourly is not None:
+            data["hourly"] = self.hourly.as_dict()
         if (export := self.export) is not None:
             data["export"] = {
                 "energy_kwh": export.energy_kwh,
@@ -309,4 +348,7 @@ class Meter:
             counter=counter,
             measured=measured,
             export=export,
+            hourly=HourlyTotals.from_dict(data["hourly"])
+            if measured and "hourly" in data
+            else None,
         )

@@ -27,6 +27,7 @@ from itertools import pairwise
 import re
 from typing import Final
 
+from .hours import HourTotal
 from .prices import IntervalSchedule, PriceInterval
 
 # m³ to kWh: volume correction factor and the conversion of MJ to kWh.
@@ -277,15 +278,6 @@ class Consumption:
     start: datetime
     end: datetime
     quantity: float  # kWh, or m³ for an SMETS2 gas meter
-
-
-@dataclass(frozen=True, slots=True)
-class HourTotal:
-    """One hour's consumption and its cost (None: no rate known for part of it)."""
-
-    start: datetime
-    kwh: float
-    cost: float | None
 
 
 def hourly_totals(

@@ -17,10 +17,15 @@ portal, or entered by the user) — and turns it into the rate at which we may c
   to a floor until the next recompute; an exhausted quota stops all calls until the
   period resets or a reading says calls remain.
 
-A token bucket (``burst = max(1, 60 * rate)``, plus a small reserve only commands
-may use) gates every call: a refresh that finds the bucket short is skipped, not
-queued. Everything takes the time as an argument; :meth:`as_dict` and
-:meth:`from_dict` carry the state across restarts.
+A token bucket (``burst = max(1, 60 * rate)``, plus a small reserve) paces polling:
+a refresh goes when the bucket holds its calls (:meth:`QuotaBudget.ready_at` says
+when that is, so a refresh is never due before it can be paid). Calls that are not
+polling (tokens, specifications, discovering what a product offers, user commands)
+count against the month but not against the bucket, so that they never silence
+polling; the monthly plan, recomputed from what is left, absorbs them. A command is
+refused only when the month's quota is used up or the plan has expired. Everything
+takes the time as an argument; :meth:`as_dict` and :meth:`from_dict` carry the state
+across restarts.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from typing import Any, Final
 
 STATE_VERSION: Final = 1
 DEFAULT_MONTHLY_CAP: Final = 26_000
+DEFAULT_MESSAGE_CAP: Final = 68_000
 DEFAULT_SHARE: Final = 0.7
 CONSERVATIVE_FRACTION: Final = 0.5
 SAFETY_FRACTION: Final = 0.03
@@ -42,8 +48,9 @@ RECOMPUTE_EVERY: Final = timedelta(hours=6)
 STALE_AFTER: Final = timedelta(hours=12)
 MIN_RATE: Final = 1 / 3600  # one call an hour: the floor of halving
 MIN_INTERVAL: Final = timedelta(seconds=60)
-COMMAND_RESERVE: Final = 2.0  # tokens only commands may take
-COMMAND_DEBT: Final = 5.0  # how far commands may overdraw the bucket
+COMMAND_RESERVE: Final = 2.0  # tokens a refresh leaves in the bucket
+# A refresh due within this many seconds of refill is due now (timer jitter).
+READY_SLACK_S: Final = 5.0
 
 
 class QuotaSource(StrEnum):
@@ -95,6 +102,7 @@ class QuotaSettings:
     reset_day: int = 1
     share: float = DEFAULT_SHARE
     own_cap: int | None = None  # a configured limit on our own calls, if any
+    message_cap: int = DEFAULT_MESSAGE_CAP
 
     @property
     def conservative_cap(self) -> int:
@@ -171,6 +179,7 @@ class QuotaBudget:
     tokens: float = 0.0
     tokens_at: datetime | None = None
     computed_at: datetime | None = None
+    messages: int = 0  # messages of the message service received this period
     view: QuotaView = field(default_factory=QuotaView.empty, repr=False)
 
     @classmethod
@@ -185,12 +194,36 @@ class QuotaBudget:
 
     # --- knowledge ---------------------------------------------------------------
 
-    def record_calls(self, now: datetime, calls: int = 1) -> None:
-        """Count calls we made (each costs a token)."""
+    def record_calls(
+        self, now: datetime, calls: int = 1, *, paced: bool = True
+    ) -> None:
+        """Count calls we made; ``paced`` ones (polling) also take bucket tokens."""
         self._roll(now)
         self._refill(now)
         self.our_calls += calls
-        self.tokens -= calls
+        if paced:
+            self.tokens -= calls
+
+    def record_messages(self, now: datetime, messages: int = 1) -> None:
+        """Count messages the message service pushed to us."""
+        self._roll(now)
+        self.messages += messages
+
+    def messages_allowed(self, now: datetime) -> bool:
+        """Return True if pushed messages, at their rate so far, fit the month.
+
+        The margin is the calls' (3 % of the cap): past it, push is turned off until
+        the period resets and energy comes from the other routes.
+        """
+        self._roll(now)
+        cap = self.settings.message_cap * (1 - SAFETY_FRACTION)
+        if self.messages >= cap:
+            return False
+        elapsed = (now - self.period_start).total_seconds()
+        if elapsed < 86_400:  # a day's rate is needed to project
+            return True
+        left = (self.period_end - now).total_seconds()
+        return self.messages + self.messages / elapsed * left <= cap
 
     def add_reading(
         self,
@@ -356,23 +389,40 @@ class QuotaBudget:
         self.tokens_at = now if self.tokens_at is None else max(now, self.tokens_at)
 
     def allow_refresh(self, now: datetime, calls: int) -> bool:
-        """Return True if a refresh of ``calls`` calls may go now (keeping the reserve)."""
+        """Return True if a refresh of ``calls`` calls may go now (keeping the reserve).
+
+        A refresh the bucket can pay within ``READY_SLACK_S`` is allowed: timers fire
+        a few milliseconds early, and skipping for that would double the interval.
+        """
         self._roll(now)
         if self.exhausted or self.plan_expired:
             return False
         self._refill(now)
-        return self.tokens - calls >= COMMAND_RESERVE - 1e-9 or (
+        slack = READY_SLACK_S * self._effective_rate() + 1e-9
+        if calls > self.burst:
             # A bucket can never hold a refresh bigger than itself: let it drain.
-            calls > self.burst and self.tokens >= self.capacity - 1e-9
-        )
+            return self.tokens >= self.capacity - slack
+        return self.tokens - calls >= COMMAND_RESERVE - slack
+
+    def ready_at(self, now: datetime, calls: int) -> datetime | None:
+        """Return when a refresh of ``calls`` calls can be paid (None: stopped)."""
+        self._roll(now)
+        rate = self._effective_rate()
+        if self.exhausted or self.plan_expired or rate <= 0:
+            return None
+        self._refill(now)
+        base = max(now, self.tokens_at or now)
+        needed = (
+            self.capacity if calls > self.burst else calls + COMMAND_RESERVE
+        ) - self.tokens
+        if needed <= 0:
+            return base
+        return base + timedelta(seconds=needed / rate)
 
     def allow_command(self, now: datetime) -> bool:
-        """Return True if a user command may go now (it may use the reserve)."""
+        """Return True if a user command may go now: whenever the month has calls."""
         self._roll(now)
-        if self.exhausted or self.plan_expired:
-            return False
-        self._refill(now)
-        return self.tokens - 1 >= -COMMAND_DEBT
+        return not (self.exhausted or self.plan_expired)
 
     # --- status --------------------------------------------------------------------
 
@@ -397,6 +447,7 @@ class QuotaBudget:
             return
         self.period_start, self.period_end = period_bounds(now, self.settings.reset_day)
         self.our_calls = 0
+        self.messages = 0
         self.reading = None
         self.exhausted = False
         self.rate = None
@@ -420,6 +471,7 @@ class QuotaBudget:
             "remaining_calls": view.remaining_calls,
             "used_calls": view.used_calls,
             "our_calls_this_month": self.our_calls,
+            "messages_this_month": self.messages,
             "safety_calls": view.safety_calls,
             "seconds_left": view.seconds_left,
             "global_target_rps": view.global_target_rps,
@@ -453,6 +505,7 @@ class QuotaBudget:
                 rate=None if data.get("rate") is None else float(data["rate"]),
                 exhausted=bool(data.get("exhausted", False)),
                 plan_expired=bool(data.get("plan_expired", False)),
+                messages=int(data.get("messages_this_month", 0)),
             )
         except (KeyError, TypeError, AttributeError, ValueError) as err:
             raise ValueError(f"not a quota state: {err!r}") from err

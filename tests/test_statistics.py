@@ -16,8 +16,8 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from custom_components.utility_cost.domain.octopus import HourTotal
-from custom_components.utility_cost.octopus_statistics import (
+from custom_components.utility_cost.domain.hours import HourTotal
+from custom_components.utility_cost.statistics import (
     async_import_hours,
     async_last_imported_hour,
     meter_statistics,
@@ -26,7 +26,7 @@ from custom_components.utility_cost.octopus_statistics import (
 # The recorder starts first (tests/recorder.py).
 from .recorder import auto_enable_custom_integrations, madrid_time  # noqa: F401
 
-STATS = meter_statistics("1100000000001", "21E1111111", "Octopus import", "GBP")
+STATS = meter_statistics("octopus_1100000000001_21E1111111", "Octopus import", "GBP")
 DAY = datetime(2026, 1, 10, tzinfo=UTC)
 
 

@@ -1,8 +1,10 @@
-"""Long-term statistics of an Octopus meter: hourly consumption and its cost.
+"""Long-term statistics of a meter: hourly consumption and its cost.
 
-Each meter gets two external statistics, ``utility_cost:octopus_<point>_<serial>_
+A meter whose history comes from outside (an Octopus meter's half-hours, a Tuya
+plug's own measurements) gets two external statistics, ``utility_cost:<slug>_
 consumption`` (kWh) and ``..._cost`` (the currency), both with a running sum, so
-that the Energy dashboard shows the meter's history with its cost.
+that the Energy dashboard shows the meter's history with its cost, including hours
+while Home Assistant was not running.
 
 :func:`async_import_hours` writes hours in any order of ranges: the sums continue
 from the last hour before the range, and if hours after the range were imported
@@ -34,7 +36,7 @@ from homeassistant.helpers.recorder import get_instance
 from homeassistant.util.unit_conversion import EnergyConverter
 
 from .const import DOMAIN
-from .domain.octopus import HourTotal
+from .domain.hours import HourTotal
 
 HOUR: Final = timedelta(hours=1)
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -65,11 +67,9 @@ class MeterStatistics:
         )
 
 
-def meter_statistics(
-    point: str, serial: str, name: str, currency: str
-) -> MeterStatistics:
-    """Return the statistics of the meter ``serial`` of meter point ``point``."""
-    slug = re.sub(r"[^a-z0-9]+", "_", f"octopus_{point}_{serial}".lower()).strip("_")
+def meter_statistics(slug: str, name: str, currency: str) -> MeterStatistics:
+    """Return the statistics named after ``slug`` (e.g. ``octopus_<point>_<serial>``)."""
+    slug = re.sub(r"[^a-z0-9]+", "_", slug.lower()).strip("_")
     return MeterStatistics(
         f"{DOMAIN}:{slug}_consumption", f"{DOMAIN}:{slug}_cost", name, currency
     )
