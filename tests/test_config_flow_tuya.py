@@ -9,6 +9,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.utility_cost.const import (
     CONF_ACCESS_ID,
@@ -84,11 +85,10 @@ async def test_account_created(
     assert hass.states.get("switch.plug_1") is not None
     entry = result["result"]
     assert "flow_calls" not in entry.data  # counted once, into the quota
-    # Every request the cloud received, the form's included, is shown as ours.
-    assert (
-        entry.runtime_data.quota.budget.our_calls
-        == len(fake_tuya.requests)
-    )
+    # Every API call the cloud received, the form's included, is shown as ours.
+    # (The message service's connection is not an API call.)
+    api_calls = [r for r in fake_tuya.requests if not r[1].startswith("/ws/")]
+    assert entry.runtime_data.quota.budget.our_calls == len(api_calls)
 
 
 async def test_base_url_is_for_advanced_users(
@@ -275,18 +275,27 @@ async def test_reconfigure_the_data_centre(
 
 
 async def test_reconfigure_without_advanced_options_drops_the_base_url(
-    hass: HomeAssistant, tariff: MockConfigEntry, fake_tuya: FakeTuyaCloud
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+    aioclient_mock: AiohttpClientMocker,
 ) -> None:
-    """Without a base URL the data centre's address is used (checked: unreachable)."""
+    """Without a base URL the check goes to the data centre's own address."""
     account = tuya_entry(fake_tuya, tariff)
-    await setup_entries(hass, tariff, account)
+    account.add_to_hass(hass)
+    # The data centre answers the token request with a server error.
+    aioclient_mock.get("https://openapi.tuyain.com/v1.0/token", status=500)
     result = await account.start_reconfigure_flow(hass)
     assert CONF_BASE_URL not in result["data_schema"].schema
-    fake_tuya.fail(http_status=500)  # stands for the data centre, not reachable here
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_DATA_CENTER: "india"}
     )
     assert result["errors"] == {"base": "cannot_connect"}
+    assert [str(call[1]) for call in aioclient_mock.mock_calls] == [
+        "https://openapi.tuyain.com/v1.0/token?grant_type=1"
+    ]
+    assert fake_tuya.requests == []  # the old base URL was not asked
+    assert account.data[CONF_BASE_URL] == fake_tuya.base_url  # nothing changed
 
 
 # --- options -------------------------------------------------------------------------
@@ -315,16 +324,27 @@ async def test_settings(
     await hass.config_entries.async_remove(spare.entry_id)
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {CONF_TARIFF: spare.entry_id, CONF_MONTHLY_CAP: 10, "reset_day": 2.5},
+        {
+            CONF_TARIFF: spare.entry_id,
+            CONF_MONTHLY_CAP: 10,
+            "reset_day": 2.5,
+            "message_cap": -1,
+        },
     )
     assert result["errors"] == {
         CONF_TARIFF: "tariff_missing",
         CONF_MONTHLY_CAP: "invalid_cap",
         "reset_day": "invalid_reset_day",
+        "message_cap": "invalid_cap",
     }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
-        {CONF_TARIFF: cheap.entry_id, CONF_MONTHLY_CAP: 52_000, "reset_day": 15},
+        {
+            CONF_TARIFF: cheap.entry_id,
+            CONF_MONTHLY_CAP: 52_000,
+            "reset_day": 15,
+            "message_cap": 200_000,
+        },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
@@ -333,6 +353,7 @@ async def test_settings(
     assert account.options["reset_day"] == 15
     assert account.runtime_data.quota.settings.monthly_cap == 52_000
     assert account.runtime_data.quota.budget.period_end.day == 15
+    assert account.runtime_data.quota.settings.message_cap == 200_000
 
 
 async def test_settings_without_tariffs(

@@ -103,6 +103,7 @@ from .const import (
     CONF_IGNORED_DEVICES,
     CONF_INCLUDE_VAT,
     CONF_MAX_WATTS,
+    CONF_MESSAGE_CAP,
     CONF_METERS,
     CONF_MIN_SESSION_S,
     CONF_MONITORED_DEVICES,
@@ -150,7 +151,7 @@ from .const import (
 from .domain.octopus import normalise_account_number
 from .domain.prices import overlapping_bands
 from .domain.pvpc import Zone, local_day
-from .domain.quota import DEFAULT_MONTHLY_CAP
+from .domain.quota import DEFAULT_MESSAGE_CAP, DEFAULT_MONTHLY_CAP
 from .domain.readings import DEFAULT_MAX_WATTS
 from .domain.units import SourceKind, source_kind_for_unit
 from .octopus_account import OctopusCoordinator, account_meters, meter_name
@@ -859,13 +860,16 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
         errors: dict[str, str] = {}
         if user_input is not None:
             location = _tuya_location(user_input, errors)
+            # The new location replaces the old one whole: a base URL left out
+            # is dropped, and the check must not reach the old address either.
+            data = {
+                **{k: v for k, v in entry.data.items() if k != CONF_BASE_URL},
+                **location,
+            }
             if not errors:
-                errors = await self._check_tuya({**entry.data, **location}, entry)
+                errors = await self._check_tuya(data, entry)
             if not errors:
-                data = {k: v for k, v in entry.data.items() if k != CONF_BASE_URL}
-                return self.async_update_reload_and_abort(
-                    entry, data={**data, **location}
-                )
+                return self.async_update_reload_and_abort(entry, data=data)
         fields: dict[vol.Marker, Any] = {
             vol.Required(CONF_DATA_CENTER): _data_centers(),
         }
@@ -1380,7 +1384,7 @@ class TuyaOptionsFlow(OptionsFlowWithReload):
     async def async_step_settings(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the tariff, the monthly call cap and the day it resets."""
+        """Change the tariff, the monthly caps of calls and messages, the reset day."""
         options = self.config_entry.options
         tariffs = tariff_selector(self.hass, self.config_entry.data[CONF_CURRENCY])
         if tariffs is None:
@@ -1396,6 +1400,13 @@ class TuyaOptionsFlow(OptionsFlowWithReload):
             reset_day = _number_in(user_input.get(CONF_RESET_DAY, 1), 1, 31)
             if reset_day is None or reset_day != int(reset_day):
                 errors[CONF_RESET_DAY] = "invalid_reset_day"
+            message_cap = _number_in(
+                user_input.get(CONF_MESSAGE_CAP, DEFAULT_MESSAGE_CAP),
+                0,
+                MAX_MONTHLY_CAP,
+            )
+            if message_cap is None:
+                errors[CONF_MESSAGE_CAP] = "invalid_cap"
             if not errors:
                 return self.async_create_entry(
                     data={
@@ -1403,6 +1414,7 @@ class TuyaOptionsFlow(OptionsFlowWithReload):
                         CONF_TARIFF: user_input[CONF_TARIFF],
                         CONF_MONTHLY_CAP: int(cap or 0),
                         CONF_RESET_DAY: int(reset_day or 1),
+                        CONF_MESSAGE_CAP: int(message_cap or 0),
                     }
                 )
         schema = vol.Schema(
@@ -1412,6 +1424,9 @@ class TuyaOptionsFlow(OptionsFlowWithReload):
                     MIN_MONTHLY_CAP, MAX_MONTHLY_CAP, step=1
                 ),
                 vol.Required(CONF_RESET_DAY, default=1): _number_field(1, 31, step=1),
+                vol.Required(
+                    CONF_MESSAGE_CAP, default=DEFAULT_MESSAGE_CAP
+                ): _number_field(0, MAX_MONTHLY_CAP, step=1),
             }
         )
         return self.async_show_form(

@@ -39,6 +39,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.event import (
+    async_call_later,
     async_track_point_in_utc_time,
     async_track_time_interval,
 )
@@ -65,6 +66,7 @@ from .api.tuya import (
 from .api.tuya_messages import (
     MESSAGE_HOSTS,
     DeviceReport,
+    HeldMessages,
     Message,
     OnlineChange,
     TuyaMessageClient,
@@ -160,9 +162,15 @@ PLAN_PROBE_EVERY: Final = timedelta(minutes=15)
 # What a product or project offers is asked again after this long.
 CAPABILITY_RECHECK: Final = timedelta(days=7)
 PUSH_RECHECK: Final = timedelta(days=1)
+PUSH_RETRY_MIN_S: Final = 5.0
 PUSH_RETRY_MAX_S: Final = 300.0
+# A connection that lasted this long resets the retry delay.
+PUSH_STABLE: Final = timedelta(minutes=1)
 # A message service down for longer: energy is read from the cloud's records.
 PUSH_OUTAGE: Final = timedelta(minutes=15)
+# Plugs report their power every 30 minutes at least: a connection silent for
+# longer is not pushing (a service whose message quota is used up stays connected).
+PUSH_SILENCE: Final = timedelta(minutes=40)
 STATISTICS_IMPORT_EVERY: Final = timedelta(minutes=10)
 GAP_WINDOW: Final = timedelta(hours=24)
 # Products with an energy data point whose statistics are worth asking for.
@@ -176,6 +184,7 @@ class PushState(StrEnum):
     CONNECTED = "connected"
     DISCONNECTED = "disconnected"
     UNAVAILABLE = "unavailable"
+    PAUSED = "paused"  # the month's messages are used up
 
 
 @dataclass
@@ -405,6 +414,12 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
         self._unsubs: list[CALLBACK_TYPE] = []
         self._unsub_refresh: CALLBACK_TYPE | None = None
         self._push_task: asyncio.Task[None] | None = None
+        self._staged_acks: list[HeldMessages] = []
+        self._push_connected_at: datetime | None = None
+        self._last_message_at: datetime | None = None
+        self._silence_noted = False
+        self._leaving_push = False
+        self._push_resume = asyncio.Event()
         self._push_lost_at: datetime | None = None
         self._discovering = False  # asking what products offer: not polling
         self._force_next = False  # the next refresh goes whatever the bucket says
@@ -622,6 +637,7 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
         quota resumes at once; otherwise the next refresh follows the new rate.
         """
         budget = self.quota.budget
+        self._push_resume.set()  # a push paused for its messages may go on
         if budget.plan_expired or (
             not budget.exhausted and not self.last_update_success
         ):
@@ -714,14 +730,20 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
                     caps.logs = (True, now)
 
     def _push_usable(self) -> bool:
-        """Return True while pushed reports can be counted on (a short outage too)."""
+        """Return True while pushed reports can be counted on (a short outage too).
+
+        A connection that stays silent longer than the plugs' heartbeat is not: a
+        service that stopped pushing (its quota used up) keeps its connections open.
+        """
+        now = dt_util.utcnow()
         if self.push_state is PushState.CONNECTED:
-            return True
+            heard = self._last_message_at or self._push_connected_at
+            return heard is None or now - heard < PUSH_SILENCE
         lost = self._push_lost_at
         return (
             self.push_state is PushState.DISCONNECTED
             and lost is not None
-            and dt_util.utcnow() - lost < PUSH_OUTAGE
+            and now - lost < PUSH_OUTAGE
         )
 
     def _choose_source(self, plug: TuyaPlug) -> None:
@@ -1136,27 +1158,27 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
     # --- push ---------------------------------------------------------------------------
 
     async def _run_push(self) -> None:
-        """Consume the message service while the entry is loaded, reconnecting."""
+        """Consume the message service while the entry is loaded, reconnecting.
+
+        Retries back off from 5 s to 5 minutes (and start again at 5 s after a
+        connection that lasted); with the month's messages used up, it waits for
+        the quota's next period.
+        """
         client = self.messages
         if client is None:
             return
-        delay = 5.0
+        delay = PUSH_RETRY_MIN_S
         while True:
             if not self.quota.budget.messages_allowed(dt_util.utcnow()):
-                LOGGER.warning(
-                    "%s: the month's messages would run out; energy is read from the"
-                    " cloud's records until the quota resets",
-                    self.name,
-                )
-                self._set_push(PushState.DISCONNECTED)
-                await asyncio.sleep(
-                    max(
-                        60.0,
-                        (
-                            self.quota.budget.period_end - dt_util.utcnow()
-                        ).total_seconds(),
+                if self.push_state is not PushState.PAUSED:
+                    LOGGER.warning(
+                        "%s: the month's messages are used up; energy is read from"
+                        " the cloud's records until the quota resets",
+                        self.name,
                     )
-                )
+                    self._set_push(PushState.PAUSED)
+                self._push_resume.clear()
+                await self._push_resume.wait()  # a new period, or a new reading
                 continue
             try:
                 await client.consume(
@@ -1173,16 +1195,38 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
                 return
             except TuyaConnectionError as err:
                 LOGGER.debug("%s: message service: %s", self.name, err)
+            self._leaving_push = False
+            connected = self._push_connected_at
+            if (
+                self.push_state is PushState.CONNECTED
+                and connected is not None
+                and dt_util.utcnow() - connected > PUSH_STABLE
+            ):
+                delay = PUSH_RETRY_MIN_S
+            if not self.quota.budget.messages_allowed(dt_util.utcnow()):
+                continue  # paused until the next period
             self._set_push(PushState.DISCONNECTED)
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
             delay = min(delay * 2, PUSH_RETRY_MAX_S)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Wait on Home Assistant's clock (timers, not the event loop's own)."""
+        done = asyncio.Event()
+        unsub = async_call_later(self.hass, seconds, lambda _now: done.set())
+        try:
+            await done.wait()
+        finally:
+            unsub()
 
     @callback
     def _set_push(self, state: PushState) -> None:
         if state is self.push_state:
             return
+        now = dt_util.utcnow()
         if state is PushState.DISCONNECTED and self.push_state is PushState.CONNECTED:
-            self._push_lost_at = dt_util.utcnow()
+            self._push_lost_at = now
+        if state is PushState.CONNECTED:
+            self._push_connected_at = now
         self.push_state = state
         self.capabilities.push = (state, dt_util.utcnow())
         for plug in self.data.plugs.values():
@@ -1193,21 +1237,40 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
             self._schedule_next(dt_util.utcnow())  # poll at the budget's pace again
 
     @callback
-    def _on_message(self, message: Message) -> None:
-        """Take a pushed report: live power, switches, and the plug's own energy."""
+    def _on_message(self, message: Message) -> bool:
+        """Take a pushed report: live power, switches, and the plug's own energy.
+
+        Return True when the message booked energy: it is acknowledged once that is
+        written, so that a crash before then has it delivered again (and what was
+        counted is skipped by the counters).
+        """
+        now = dt_util.utcnow()
         self.quota.record_messages(1)
+        heard, self._last_message_at = self._last_message_at, now
+        if heard is not None and now - heard >= PUSH_SILENCE:
+            self._resume_push()  # the service speaks again
+        if (
+            self.messages is not None
+            and not self._leaving_push
+            and not self.quota.budget.messages_allowed(now)
+        ):
+            # Used up: leave; the push task waits for the quota's next period.
+            self._leaving_push = True
+            self.config_entry.async_create_background_task(
+                self.hass, self.messages.close(), f"{DOMAIN} tuya messages close"
+            )
         plug = self.data.plugs.get(message.device_id)
         if plug is None:
-            return
+            return False
         if isinstance(message, OnlineChange):
             plug.device = replace(plug.device, online=message.online)
             if not message.online and plug.runtime is not None:
                 plug.runtime.reading(dt_util.utcnow(), None)
             self.async_update_listeners()
-            return
-        self._on_report(plug, message)
+            return False
+        return self._on_report(plug, message)
 
-    def _on_report(self, plug: TuyaPlug, report: DeviceReport) -> None:
+    def _on_report(self, plug: TuyaPlug, report: DeviceReport) -> bool:
         items = sorted(report.items, key=lambda item: item.t_ms)
         status = dict(plug.device.status)
         counters: list[CounterReport] = []
@@ -1248,6 +1311,7 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
             self._maybe_import_statistics(dt_util.utcnow())
         self.store.schedule_save()
         self.async_update_listeners()
+        return bool(counters)
 
     # --- long-term statistics -------------------------------------------------------------
 
@@ -1311,10 +1375,32 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
         if self._push_task is not None:
             self._push_task.cancel()
 
+    def _resume_push(self) -> None:
+        for plug in self.data.plugs.values():
+            self._choose_source(plug)
+
     @callback
     def _tick(self, _now: datetime | Event) -> None:
         now = dt_util.utcnow()
         changed = False
+        heard = self._last_message_at or self._push_connected_at
+        if (
+            self.push_state is PushState.CONNECTED
+            and heard is not None
+            and now - heard >= PUSH_SILENCE
+        ):
+            if not self._silence_noted:
+                self._silence_noted = True
+                LOGGER.warning(
+                    "%s: the message service sent nothing for %s; energy is read"
+                    " from the cloud's records until it does",
+                    self.name,
+                    PUSH_SILENCE,
+                )
+                self._resume_push()
+                self._schedule_next(now)
+        else:
+            self._silence_noted = False
         for plug in self.data.plugs.values():
             if plug.runtime is not None:
                 changed = plug.runtime.tick(now) or changed
@@ -1335,6 +1421,19 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
         if changed:
             # Not async_set_updated_data: that would postpone the next poll.
             self.async_update_listeners()
+        if self._staged_acks and self.messages is not None:
+            staged, self._staged_acks = self._staged_acks, []
+            self.config_entry.async_create_background_task(
+                self.hass,
+                self._acknowledge(staged),
+                f"{DOMAIN} tuya acknowledgements",
+            )
+
+    async def _acknowledge(self, staged: list[HeldMessages]) -> None:
+        if self.messages is None:
+            return
+        for held in staged:
+            await self.messages.acknowledge(held)
 
     async def async_switch(self, device_id: str, code: str, on: bool) -> None:
         """Switch an outlet, and show the new state until the cloud says otherwise.
@@ -1390,15 +1489,9 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
             if plug.runtime is not None:
                 meters[device_id] = plug.runtime.stage(now)
             if plug.energy is not None:
-                energies[device_id] = {
-                    **plug.energy.as_dict(),
-                    "import": None
-                    if plug.energy.import_counter is None
-                    else plug.energy.import_counter.as_dict(),
-                    "export": None
-                    if plug.energy.export_counter is None
-                    else plug.energy.export_counter.as_dict(),
-                }
+                energies[device_id] = plug.energy.as_dict()
+        if self.messages is not None and (held := self.messages.take_held()):
+            self._staged_acks.append(held)  # acknowledged once this is written
         return {
             "specs": {
                 product: {
@@ -1427,17 +1520,20 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
         }
 
     async def async_shutdown(self) -> None:
-        """Stop the timers and the push, and write the meters."""
+        """Write the meters (then acknowledge what they hold), stop the push."""
         while self._unsubs:
             self._unsubs.pop()()
         self._cancel_refresh()
+        await self.store.async_save()
+        self.store.async_stop()
+        if self._staged_acks:
+            staged, self._staged_acks = self._staged_acks, []
+            await self._acknowledge(staged)
         for task in (self._push_task, self._import_task):
             if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        await self.store.async_save()
-        self.store.async_stop()
         await self.quota.async_shutdown()
         await super().async_shutdown()
 

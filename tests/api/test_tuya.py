@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
+from datetime import datetime, timedelta
 import time
 from typing import Any
 
@@ -33,7 +34,9 @@ from tests.fakes.tuya_cloud import (
     ACCESS_SECRET,
     WRONG_SCALE_PRODUCT,
     FakeTuyaCloud,
+    simulated_socket,
 )
+from tests.fakes.tuya_plugs import Appliance, Block
 
 # Loopback servers need sockets, which Home Assistant's test plugin disables.
 pytestmark = pytest.mark.usefixtures("socket_enabled")
@@ -497,3 +500,155 @@ async def test_device_list_that_never_ends(session: aiohttp.ClientSession) -> No
     async with _serving(handle) as url:
         with pytest.raises(TuyaBadResponseError, match="does not end"):
             await TuyaClient(session, ACCESS_ID, ACCESS_SECRET, url).devices()
+
+
+# --- what the cloud kept of a plug's energy ------------------------------------------
+
+
+@pytest.fixture
+async def metered(socket_enabled: None) -> AsyncGenerator[FakeTuyaCloud]:
+    """A cloud whose kettle boiled twice in the last two hours (now is real time)."""
+    now = time.time()
+    kettle = Appliance(
+        "kettle",
+        [
+            Block(now - 6000, now - 5850, 2100),
+            Block(now - 1800, now - 1650, 2100),
+        ],
+    )
+    fake = FakeTuyaCloud([simulated_socket("kettle01", "Kettle", kettle)])
+    fake.statistics_products = {"plugmeter0001"}
+    fake.stats_lag_s = (0.0, 0.0)
+    fake.start_simulation(now - 7200)
+    fake.advance(now)
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+def _reported_kwh(cloud: FakeTuyaCloud) -> float:
+    return sum(
+        int(r.items["add_ele"]) / 1000
+        for r in cloud.logs["kettle01"]
+        if "add_ele" in r.items
+    )
+
+
+async def test_statistics_per_quarter_and_hour(
+    session: aiohttp.ClientSession, metered: FakeTuyaCloud
+) -> None:
+    tuya = client(session, metered)
+    assert await tuya.statistic_types("kettle01") == {"add_ele": "sum"}
+    local = datetime.fromtimestamp(time.time(), metered.tz)
+    day = local.strftime("%Y%m%d")
+    quarters = await tuya.statistics(
+        "kettle01", "add_ele", "quarters", f"{day}0000", f"{day}2345"
+    )
+    yesterday = (local - timedelta(days=1)).strftime("%Y%m%d")
+    quarters |= await tuya.statistics(
+        "kettle01", "add_ele", "quarters", f"{yesterday}0000", f"{yesterday}2345"
+    )
+    assert all(len(label) == 12 for label in quarters)
+    # Every reported increment, in some quarter: 2 x 2.1 kW x 150 s.
+    assert sum(quarters.values()) == pytest.approx(_reported_kwh(metered), abs=1e-9)
+    assert _reported_kwh(metered) == pytest.approx(0.175, abs=0.002)
+    hours = await tuya.statistics(
+        "kettle01", "add_ele", "hours", f"{day}00", f"{day}23"
+    )
+    assert all(len(label) == 10 for label in hours)
+    assert metered.count("statistics/hours") == 1
+
+
+async def test_statistics_refused(
+    session: aiohttp.ClientSession, metered: FakeTuyaCloud
+) -> None:
+    tuya = client(session, metered)
+    metered.statistics_products = set()
+    assert await tuya.statistic_types("kettle01") == {}
+    with pytest.raises(TuyaApiError):
+        await tuya.statistics(
+            "kettle01", "add_ele", "quarters", "202601120000", "202601122345"
+        )
+    metered.statistics_api = False
+    with pytest.raises(TuyaApiNotSubscribedError):
+        await tuya.statistic_types("kettle01")
+
+
+async def test_device_logs_are_read_in_pages_oldest_first(
+    session: aiohttp.ClientSession, metered: FakeTuyaCloud
+) -> None:
+    tuya = client(session, metered)
+    now_ms = int(time.time() * 1000)
+    entries, more = await tuya.device_logs(
+        "kettle01", ["add_ele"], now_ms - 7_200_000, now_ms
+    )
+    assert more is False
+    assert [e.event_time_ms for e in entries] == sorted(
+        e.event_time_ms for e in entries
+    )
+    assert sum(int(e.value) for e in entries) / 1000 == pytest.approx(
+        _reported_kwh(metered), abs=1e-9
+    )
+    # 2 hours of reports every 5 minutes: 24 of them; pages of 100 entries.
+    assert metered.count("/logs") == 1
+    # More than a page: power reports every few seconds for a while.
+    for n in range(150):
+        metered.switch("kettle01", "switch_1", n % 2 == 0)
+    before = metered.count("/logs")
+    entries, more = await tuya.device_logs(
+        "kettle01",
+        ["switch_1"],
+        now_ms - 7_200_000,
+        int(time.time() * 1000) + 1,
+        max_pages=1,
+    )
+    assert (len(entries), more) == (100, True)
+    assert metered.count("/logs") == before + 1
+    entries, more = await tuya.device_logs(
+        "kettle01", ["switch_1"], now_ms - 7_200_000, int(time.time() * 1000) + 1
+    )
+    assert (len(entries), more) == (150, False)
+
+
+@pytest.mark.parametrize(
+    ("path", "result"),
+    [
+        ("all-statistic-type", {"code": "add_ele"}),
+        ("statistics/quarters", ["a"]),
+        ("statistics/quarters", {"quarters": ["a"]}),
+        ("statistics/quarters", {"quarters": {"202601120000": "a lot"}}),
+        ("statistics/quarters", {"quarters": {"12:00": "0.1"}}),
+        ("statistics/quarters", {"quarters": {"202601120000": "nan"}}),
+        ("logs", ["a"]),
+        ("logs", {"logs": "none"}),
+        ("logs", {"logs": ["entry"]}),
+        ("logs", {"logs": [{"code": "add_ele", "value": "1"}]}),
+        ("logs", {"logs": [{"code": "add_ele", "event_time": True}]}),
+    ],
+)
+async def test_energy_answers_of_the_wrong_shape(
+    session: aiohttp.ClientSession, path: str, result: Any
+) -> None:
+    async def handle(request: web.Request) -> web.Response:
+        if request.path == "/v1.0/token":
+            result_: Any = {
+                "access_token": "a",
+                "refresh_token": "r",
+                "expire_time": 7200,
+            }
+        else:
+            result_ = result
+        return web.json_response(
+            {"success": True, "t": int(time.time() * 1000), "result": result_}
+        )
+
+    async with _serving(handle) as url:
+        tuya = TuyaClient(session, ACCESS_ID, ACCESS_SECRET, url)
+        if path == "all-statistic-type":
+            request = tuya.statistic_types("d")
+        elif path == "logs":
+            request = tuya.device_logs("d", ["add_ele"], 0, 1)
+        else:
+            request = tuya.statistics("d", "add_ele", "quarters", "1", "2")
+        with pytest.raises(TuyaBadResponseError):
+            await request

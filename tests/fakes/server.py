@@ -29,3 +29,4 @@ class LoopbackServer:
         """Stop serving."""
         if self._runner is not None:
             await self._runner.cleanup()
+            self._runner = None

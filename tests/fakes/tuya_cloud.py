@@ -64,7 +64,6 @@ WRONG_SCALE_PRODUCT = "qxJSyTLEtX5WrzA9"
 LOG_RETENTION_S = 7 * 86400
 MAX_LOG_PAGE = 100
 MESSAGE_QUEUE_LIMIT = 20_000
-ACK_TIMEOUT_S = 3.0
 
 POWER_SPEC = {"code": "cur_power", "type": "Integer", "unit": "W", "scale": 1}
 VOLTAGE_SPEC = {"code": "cur_voltage", "type": "Integer", "unit": "V", "scale": 1}
@@ -501,11 +500,15 @@ class FakeTuyaCloud(LoopbackServer):
         self.message_service = False
         self.stats_lag_s = (60.0, 600.0)
         self.message_cap: int | None = None
+        # The push protocols the project's messaging rules send: "legacy" (4, 20)
+        # and/or "iot_core" (1000, 1001; Tuya's default for projects since 2023).
+        self.message_protocols: set[str] = {"legacy"}
         self.duplicate_rate = 0.02
         # what the plugs reported
         self.logs: dict[str, list[Report]] = {}
         self.stats: dict[str, list[_Stat]] = {}
         self.messages_sent = 0
+        self.deliveries = 0  # frames sent: duplicates and redeliveries included
         self.messages_acked = 0
         self._queue: deque[_Message] = deque()
         self._unacked: dict[str, _Message] = {}
@@ -602,13 +605,40 @@ class FakeTuyaCloud(LoopbackServer):
             {"code": code, "value": value, "t": t_ms, DP_IDS.get(code, "99"): value}
             for code, value in report.items.items()
         ]
-        data = {
-            "dataId": secrets.token_hex(8),
-            "devId": device.id,
-            "productKey": device.product_id,
-            "status": status,
-        }
-        self._enqueue({"protocol": 4, "pv": "2.0", "t": t_ms, "data": data})
+        if self.message_protocols & {"legacy"}:
+            data = {
+                "dataId": secrets.token_hex(8),
+                "devId": device.id,
+                "productKey": device.product_id,
+                "status": status,
+            }
+            self._enqueue({"protocol": 4, "pv": "2.0", "t": t_ms, "data": data})
+        if self.message_protocols & {"iot_core"}:
+            properties = [
+                {
+                    "code": code,
+                    "dpId": int(DP_IDS.get(code, "99")),
+                    "time": t_ms,
+                    "value": value,
+                }
+                for code, value in report.items.items()
+            ]
+            self._enqueue(
+                {
+                    "protocol": 1000,
+                    "pv": "2.0",
+                    "t": t_ms,
+                    "data": {
+                        "bizCode": "devicePropertyMessage",
+                        "bizData": {
+                            "devId": device.id,
+                            "productId": device.product_id,
+                            "properties": properties,
+                        },
+                        "ts": t_ms,
+                    },
+                }
+            )
 
     def publish_online(self, device_id: str, online: bool) -> None:
         """Push the service's online/offline event of a device."""
@@ -617,19 +647,33 @@ class FakeTuyaCloud(LoopbackServer):
         if not self.message_service:
             return
         t_ms = int(self.clock() * 1000)
-        self._enqueue(
-            {
-                "protocol": 20,
-                "pv": "2.0",
-                "t": t_ms,
-                "data": {
-                    "devId": device_id,
-                    "productKey": device.product_id,
-                    "bizCode": "online" if online else "offline",
-                    "bizData": {"time": t_ms},
-                },
-            }
-        )
+        if self.message_protocols & {"legacy"}:
+            self._enqueue(
+                {
+                    "protocol": 20,
+                    "pv": "2.0",
+                    "t": t_ms,
+                    "data": {
+                        "devId": device_id,
+                        "productKey": device.product_id,
+                        "bizCode": "online" if online else "offline",
+                        "bizData": {"time": t_ms},
+                    },
+                }
+            )
+        if self.message_protocols & {"iot_core"}:
+            self._enqueue(
+                {
+                    "protocol": 1001,
+                    "pv": "2.0",
+                    "t": t_ms,
+                    "data": {
+                        "bizCode": "deviceOnline" if online else "deviceOffline",
+                        "bizData": {"devId": device_id, "time": t_ms},
+                        "ts": t_ms,
+                    },
+                }
+            )
 
     def _enqueue(self, envelope: dict[str, Any]) -> None:
         envelope = {
@@ -659,15 +703,26 @@ class FakeTuyaCloud(LoopbackServer):
         """Return messages not yet acknowledged (queued or in flight)."""
         return len(self._queue) + len(self._unacked)
 
-    async def wait_delivered(self, rounds: int = 10_000) -> None:
-        """Let a connected consumer take and acknowledge every message.
+    async def wait_delivered(self, rounds: int = 10_000, quiet: int = 20) -> None:
+        """Let a connected consumer take every message, and acknowledge what it will.
 
-        Only yields to the event loop (whose clock a test may have frozen), a bounded
-        number of times.
+        A consumer may hold acknowledgements (until what a message changed is
+        written): delivery is done when the queue is empty and no acknowledgement
+        came for ``quiet`` rounds. Only yields to the event loop (whose clock a test
+        may have frozen), a bounded number of times.
         """
+        still = 0
+        unacked = -1
         for _ in range(rounds):
             if not (self._ws_connected and self.pending_messages):
                 return
+            if self._queue or len(self._unacked) != unacked:
+                still = 0
+                unacked = len(self._unacked)
+            else:
+                still += 1
+                if still >= quiet:
+                    return
             self._wake.set()
             await asyncio.sleep(0)
 
@@ -683,8 +738,23 @@ class FakeTuyaCloud(LoopbackServer):
         await self.drop_consumers()
         await super().stop()
 
+    def enqueue_frame(self, message_id: str, frame: str) -> None:
+        """Queue a raw frame for the consumer (as a misbehaving service might send)."""
+        self._queue.append(_Message(message_id, frame))
+        self._wake.set()
+
+    @property
+    def unacknowledged(self) -> set[str]:
+        """Return the ids of messages sent and not acknowledged yet."""
+        return set(self._unacked)
+
     async def _consumer(self, request: web.Request) -> web.StreamResponse:
         self.requests.append((request.method, request.path))
+        for injection in self.injections:
+            if injection.path_contains in request.path and injection.times != 0:
+                if injection.times is not None:
+                    injection.times -= 1
+                return web.Response(status=injection.http_status or 500)
         expected = (
             f"/ws/v2/consumer/persistent/{self.access_id}/out/event/"
             f"{self.access_id}-sub"
@@ -701,7 +771,13 @@ class FakeTuyaCloud(LoopbackServer):
         await ws.prepare(request)
         self._ws_connected += 1
         self._sockets.add(ws)
-        sender = asyncio.create_task(self._send_loop(ws))
+        # Pulsar's consumer setting: unacknowledged messages come again after this
+        # (0, its default: only after a reconnection).
+        try:
+            ack_timeout = int(request.query.get("ackTimeoutMillis", "0")) / 1000
+        except ValueError:
+            ack_timeout = 0.0
+        sender = asyncio.create_task(self._send_loop(ws, ack_timeout))
         try:
             async for msg in ws:
                 if msg.type is not WSMsgType.TEXT:
@@ -723,7 +799,7 @@ class FakeTuyaCloud(LoopbackServer):
             self._unacked.clear()
         return ws
 
-    async def _send_loop(self, ws: web.WebSocketResponse) -> None:
+    async def _send_loop(self, ws: web.WebSocketResponse, ack_timeout: float) -> None:
         while not ws.closed:
             self._wake.clear()
             self.advance()  # what the plugs reported meanwhile is queued (and wakes)
@@ -731,18 +807,22 @@ class FakeTuyaCloud(LoopbackServer):
             now = self.clock()
             for message in list(self._unacked.values()):
                 if (
-                    message.sent_at is not None
-                    and now - message.sent_at > ACK_TIMEOUT_S
+                    ack_timeout > 0
+                    and message.sent_at is not None
+                    and now - message.sent_at > ack_timeout
                 ):
                     message.sent_at = now
+                    self.deliveries += 1
                     await ws.send_str(message.frame)  # redelivered: not acknowledged
             while self._queue:
                 message = self._queue.popleft()
                 message.sent_at = now
                 self._unacked[message.message_id] = message
                 self.messages_sent += 1
+                self.deliveries += 1
                 await ws.send_str(message.frame)
                 if self.rng.random() < self.duplicate_rate:
+                    self.deliveries += 1
                     await ws.send_str(
                         message.frame
                     )  # the service delivers at least once

@@ -210,20 +210,14 @@ class QuotaBudget:
         self.messages += messages
 
     def messages_allowed(self, now: datetime) -> bool:
-        """Return True if pushed messages, at their rate so far, fit the month.
+        """Return True while the month's pushed messages stay under their cap.
 
-        The margin is the calls' (3 % of the cap): past it, push is turned off until
-        the period resets and energy comes from the other routes.
+        Pushes cannot be paced (the plugs decide when they report): they are used
+        until the cap less the calls' margin (3 %), then turned off until the
+        period resets, and energy comes from the other routes meanwhile.
         """
         self._roll(now)
-        cap = self.settings.message_cap * (1 - SAFETY_FRACTION)
-        if self.messages >= cap:
-            return False
-        elapsed = (now - self.period_start).total_seconds()
-        if elapsed < 86_400:  # a day's rate is needed to project
-            return True
-        left = (self.period_end - now).total_seconds()
-        return self.messages + self.messages / elapsed * left <= cap
+        return self.messages < self.settings.message_cap * (1 - SAFETY_FRACTION)
 
     def add_reading(
         self,
