@@ -309,6 +309,17 @@ async def fake_tuya(socket_enabled: None) -> AsyncGenerator[FakeTuyaCloud]:
     await cloud.stop()
 
 
+@pytest.fixture
+async def cloud(socket_enabled: None) -> AsyncGenerator[FakeTuyaCloud]:
+    """A fake cloud of simulated plugs (each test fills it), no capability on."""
+    fake = FakeTuyaCloud([])
+    fake.log_api = False
+    fake.statistics_api = False
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
 def api_calls(cloud: FakeTuyaCloud) -> int:
     """Return the OpenAPI requests the cloud received (not the message service's)."""
     return sum(1 for _, path in cloud.requests if not path.startswith("/ws/"))

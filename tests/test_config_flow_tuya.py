@@ -23,7 +23,7 @@ from custom_components.utility_cost.const import (
     DOMAIN,
 )
 
-from .conftest import fixed_tariff_entry, setup_entries, tuya_entry
+from .conftest import api_calls, fixed_tariff_entry, setup_entries, tuya_entry
 from .fakes.tuya_cloud import ACCESS_ID, ACCESS_SECRET, FakeTuyaCloud
 
 
@@ -86,9 +86,7 @@ async def test_account_created(
     entry = result["result"]
     assert "flow_calls" not in entry.data  # counted once, into the quota
     # Every API call the cloud received, the form's included, is shown as ours.
-    # (The message service's connection is not an API call.)
-    api_calls = [r for r in fake_tuya.requests if not r[1].startswith("/ws/")]
-    assert entry.runtime_data.quota.budget.our_calls == len(api_calls)
+    assert entry.runtime_data.quota.budget.our_calls == api_calls(fake_tuya)
 
 
 async def test_base_url_is_for_advanced_users(

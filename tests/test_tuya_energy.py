@@ -8,7 +8,8 @@ the appliance's exact energy, computed from its blocks of power alone.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+import asyncio
+import copy
 from datetime import timedelta
 from typing import Any
 
@@ -33,6 +34,7 @@ T0 = dt_util.parse_datetime("2026-01-12T09:00:00+00:00")
 assert T0 is not None
 START = T0.timestamp()
 MINUTE = 60.0
+CONNECT_TURNS = 50
 
 
 def kettle() -> Appliance:
@@ -55,17 +57,6 @@ def fridge() -> Appliance:
     return Appliance("fridge", blocks, base_w=1.0)
 
 
-@pytest.fixture
-async def cloud(socket_enabled: None) -> AsyncGenerator[FakeTuyaCloud]:
-    """A fake cloud of simulated plugs (filled by each test), no capability on."""
-    fake = FakeTuyaCloud([])
-    fake.log_api = False
-    fake.statistics_api = False
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
 def plugs(cloud: FakeTuyaCloud, *devices: FakeDevice) -> None:
     cloud.devices = {device.id: device for device in devices}
     cloud.start_simulation(START)
@@ -85,6 +76,10 @@ async def run(
     the event loop could read it, which real time never does.
     """
     while delta > timedelta(0):
+        # A connection being opened needs a few turns of the event loop, which
+        # real time would give it long before the next step.
+        for _ in range(CONNECT_TURNS):
+            await asyncio.sleep(0)
         freezer.tick(min(step, delta))
         delta -= step
         cloud.advance()
@@ -411,3 +406,177 @@ async def test_a_bidirectional_plug_counts_exported_energy_apart(
     assert exported == pytest.approx(reported, abs=1e-9)
     assert 0 <= 0.4 - exported < 0.4 * 5 / 60
     assert state_value(hass, "sensor.balcony_solar_energy") == 0
+
+
+# --- the message service, when it misbehaves ---------------------------------------
+
+
+def reported_kwh(cloud: FakeTuyaCloud, device_id: str, until: float) -> float:
+    """What a plug counted (``add_ele`` increments) in the reports made before ``until``.
+
+    The reference for a measured route: the plug's own reports, as the fake's plugs
+    made them (nothing of the integration is used to compute it).
+    """
+    return sum(
+        int(r.items["add_ele"]) / 1000
+        for r in cloud.logs[device_id]
+        if "add_ele" in r.items and r.t < until + 0.001
+    )
+
+
+def lifetime_and_settled(entry: MockConfigEntry, device_id: str) -> tuple[float, float]:
+    meter = entry.runtime_data.data.plugs[device_id].runtime.meter
+    settled = meter.ledger.settled_to
+    assert settled is not None
+    return meter.ledger.lifetime.energy_kwh, settled.timestamp()
+
+
+async def test_a_push_outage_is_filled_from_the_logs_and_counted_once(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    cloud: FakeTuyaCloud,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """The service goes away for an hour: the logs fill it; back, nothing twice."""
+    cloud.message_service = True
+    cloud.log_api = True
+    plug = simulated_socket("fridge01", "Fridge", fridge())
+    plugs(cloud, plug)
+    entry = account(cloud, tariff)
+    await setup_entries(hass, tariff, entry)
+    coordinator = entry.runtime_data
+    await run(hass, freezer, cloud, timedelta(minutes=20))
+    assert coordinator.push_state == "connected"
+    # The service refuses every connection for an hour (and drops the open one).
+    cloud.fail("/ws/", http_status=503, times=None)
+    await cloud.drop_consumers()
+    await run(hass, freezer, cloud, timedelta(minutes=70), step=timedelta(seconds=30))
+    assert coordinator.push_state == "disconnected"
+    assert coordinator.data.plugs["fridge01"].energy.source == "logs"
+    assert cloud.count("/logs") > 0
+    energy, settled = lifetime_and_settled(entry, "fridge01")
+    assert energy == pytest.approx(reported_kwh(cloud, "fridge01", settled), abs=1e-9)
+    # The service is back: what it queued meanwhile is pushed again, and skipped.
+    cloud.injections.clear()
+    await run(hass, freezer, cloud, timedelta(minutes=40))
+    assert coordinator.push_state == "connected"
+    assert coordinator.data.plugs["fridge01"].energy.source == "push"
+    energy, settled = lifetime_and_settled(entry, "fridge01")
+    assert energy == pytest.approx(reported_kwh(cloud, "fridge01", settled), abs=1e-9)
+    assert plug.true_kwh - energy < 0.095 * 5 / 60  # at most one report to come
+
+
+async def test_a_silent_service_is_not_trusted(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    cloud: FakeTuyaCloud,
+    freezer: FrozenDateTimeFactory,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The project's messages run out: the connection stays open, nothing comes."""
+    cloud.message_service = True
+    cloud.log_api = True
+    cloud.message_cap = 5  # about 15 minutes of the fridge's reports
+    plug = simulated_socket("fridge01", "Fridge", fridge())
+    plugs(cloud, plug)
+    entry = account(cloud, tariff)
+    await setup_entries(hass, tariff, entry)
+    await run(hass, freezer, cloud, timedelta(minutes=75))
+    coordinator = entry.runtime_data
+    assert cloud.messages_sent == 5
+    assert caplog.text.count("the message service sent nothing") == 1
+    assert coordinator.data.plugs["fridge01"].energy.source == "logs"
+    energy, settled = lifetime_and_settled(entry, "fridge01")
+    assert energy == pytest.approx(reported_kwh(cloud, "fridge01", settled), abs=1e-9)
+    # The logs carried on after the last message (about 15 minutes in).
+    assert settled > START + 40 * MINUTE
+
+
+async def test_our_message_cap_pauses_the_push(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    cloud: FakeTuyaCloud,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """At the cap the user set, the connection is left: the month's messages stay."""
+    cloud.message_service = True
+    cloud.log_api = True
+    plug = simulated_socket("fridge01", "Fridge", fridge())
+    plugs(cloud, plug)
+    # About 45 minutes of the fridge's reports.
+    entry = account(cloud, tariff, message_cap=10)
+    await setup_entries(hass, tariff, entry)
+    await run(hass, freezer, cloud, timedelta(minutes=60))
+    coordinator = entry.runtime_data
+    assert coordinator.push_state == "paused"
+    budget = coordinator.quota.budget
+    assert not budget.messages_allowed(dt_util.utcnow())
+    sent_when_paused = cloud.deliveries
+    await run(hass, freezer, cloud, timedelta(minutes=30), step=timedelta(seconds=30))
+    assert cloud.deliveries == sent_when_paused  # no connection, nothing delivered
+    assert coordinator.data.plugs["fridge01"].energy.source == "logs"
+    energy, settled = lifetime_and_settled(entry, "fridge01")
+    assert energy == pytest.approx(reported_kwh(cloud, "fridge01", settled), abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "protocols", [{"iot_core"}, {"legacy", "iot_core"}], ids=["iot_core", "both"]
+)
+async def test_iot_core_messages_are_counted_once(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    cloud: FakeTuyaCloud,
+    freezer: FrozenDateTimeFactory,
+    protocols: set[str],
+) -> None:
+    """Projects on the newer message family, or with rules for both families."""
+    cloud.message_service = True
+    cloud.message_protocols = protocols
+    plug = simulated_socket("kettle01", "Kettle", kettle())
+    plugs(cloud, plug)
+    entry = account(cloud, tariff)
+    await setup_entries(hass, tariff, entry)
+    await run(hass, freezer, cloud, timedelta(minutes=60))
+    assert entry.runtime_data.push_state == "connected"
+    energy, _ = lifetime_and_settled(entry, "kettle01")
+    reported = reported_kwh(cloud, "kettle01", START + 3600)
+    assert energy == pytest.approx(reported, abs=1e-9)
+    assert reported == pytest.approx(0.175, abs=0.001)
+    assert state_value(hass, "sensor.kettle_power") == pytest.approx(
+        plug.appliance.power_at(START + 3600), abs=1
+    )
+
+
+async def test_a_crash_before_the_save_loses_no_pushed_report(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    tariff: MockConfigEntry,
+    cloud: FakeTuyaCloud,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """kill -9 between receiving reports and writing them: the service sends again.
+
+    Reports are acknowledged only once their energy is written, so what the crash
+    lost from memory is still queued, and what was written is not counted twice.
+    """
+    cloud.message_service = True
+    cloud.duplicate_rate = 0.1
+    plug = simulated_socket("kettle01", "Kettle", kettle())
+    plugs(cloud, plug)
+    entry = account(cloud, tariff)
+    await setup_entries(hass, tariff, entry)
+    for minutes in (9, 17, 3):
+        await run(hass, freezer, cloud, timedelta(minutes=minutes))
+        # The crash: what is on disk now is all that survives; no goodbye is sent.
+        on_disk = copy.deepcopy(hass_storage)
+        await cloud.drop_consumers()
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        hass_storage.clear()
+        hass_storage.update(on_disk)
+        assert await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
+    await run(hass, freezer, cloud, timedelta(minutes=30))
+    energy, settled = lifetime_and_settled(entry, "kettle01")
+    assert energy == pytest.approx(reported_kwh(cloud, "kettle01", settled), abs=1e-9)
+    assert energy == pytest.approx(0.175, abs=0.001)
+    assert state_value(hass, "sensor.kettle_energy") == shown_energy(energy)

@@ -138,6 +138,9 @@ async def async_import_hours(
     start = hours[0].start
     end = hours[-1].start + HOUR
     recorder = get_instance(hass)
+    # The sums continue from what was written before: an earlier import may still
+    # be queued in the recorder (a busy one is minutes behind), so wait for it.
+    await recorder.async_block_till_done()
     energy = await recorder.async_add_executor_job(
         _read, hass, stats.consumption_id, start, end
     )

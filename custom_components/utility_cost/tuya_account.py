@@ -137,6 +137,7 @@ from .statistics import async_import_hours, meter_statistics
 from .storage import ThrottledStore
 from .tariff import TariffLink
 from .tuya_energy import (
+    QUIET,
     CounterReport,
     PlugEnergy,
     async_reconcile_logs,
@@ -144,6 +145,7 @@ from .tuya_energy import (
     book_reports,
     give_up_old_estimate,
     restore_counters,
+    settle_quiet,
 )
 from .tuya_quota import TuyaQuota
 
@@ -171,6 +173,8 @@ PUSH_OUTAGE: Final = timedelta(minutes=15)
 # Plugs report their power every 30 minutes at least: a connection silent for
 # longer is not pushing (a service whose message quota is used up stays connected).
 PUSH_SILENCE: Final = timedelta(minutes=40)
+# How late a pushed report may reach us (the service's queue, our event loop).
+PUSH_DELIVERY: Final = timedelta(minutes=2)
 STATISTICS_IMPORT_EVERY: Final = timedelta(minutes=10)
 GAP_WINDOW: Final = timedelta(hours=24)
 # Products with an energy data point whose statistics are worth asking for.
@@ -523,6 +527,14 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
             state, at = self.capabilities.push
             if state is PushState.UNAVAILABLE and dt_util.utcnow() - at < PUSH_RECHECK:
                 self.push_state = PushState.UNAVAILABLE
+            elif state in (PushState.CONNECTED, PushState.DISCONNECTED):
+                # A restart is a short outage of the push: what the plugs reported
+                # meanwhile is kept by the service and comes on reconnection, so
+                # the plugs stay on it (the logs take over if it does not come).
+                self.push_state = PushState.DISCONNECTED
+                self._push_lost_at = (
+                    dt_util.utcnow() if state is PushState.CONNECTED else at
+                )
         self.refreshes = [
             datetime.fromisoformat(t) for t in stored.get("refreshes", [])
         ]
@@ -1401,10 +1413,26 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
                 self._schedule_next(now)
         else:
             self._silence_noted = False
+        # The service spoke recently: a plug it said nothing of was idle meanwhile.
+        pushed_to = (
+            now - PUSH_DELIVERY
+            if self.push_state is PushState.CONNECTED
+            and heard is not None
+            and now - heard < QUIET
+            else None
+        )
         for plug in self.data.plugs.values():
-            if plug.runtime is not None:
-                changed = plug.runtime.tick(now) or changed
+            if plug.runtime is None:
+                continue
+            changed = plug.runtime.tick(now) or changed
+            if (
+                pushed_to is not None
+                and plug.energy is not None
+                and plug.energy.source is MeasuredSource.PUSH
+            ):
+                changed = settle_quiet(plug.energy, plug.runtime, pushed_to) or changed
         if changed:
+            self._maybe_import_statistics(now)
             self.store.schedule_save()
 
     @callback

@@ -34,6 +34,7 @@ from .domain.plug_energy import (
     LOGS_SETTLE,
     QUARTER,
     MeasuredSource,
+    shaped,
     slot_slices,
     statistics_final_until,
     statistics_request,
@@ -47,6 +48,11 @@ from .domain.plugs import (
 )
 from .metering import MeterRuntime
 
+# A plug reports its energy every few minutes once it has counted a unit (1 Wh):
+# silent this long, it used less than a unit, and its next report counts from then.
+QUIET: Final = timedelta(minutes=15)
+# Above this estimate, silence is not idleness: the plug's reports are missing.
+QUIET_MAX_KWH: Final = 0.002
 # Statistics slots read again at each reconciliation: a late report grows them.
 REREAD: Final = timedelta(hours=2)
 # Slots remembered (to correct them), and the most days read in one reconciliation.
@@ -217,6 +223,7 @@ def book_reports(
     measured: list[EnergySlice] = []
     exported: list[EnergySlice] = []
     last_at: datetime | None = None
+    measured_to: datetime | None = None
     for report in sorted(reports, key=lambda r: r.at):
         counter = (
             energy.import_counter if report.code == ENERGY else energy.export_counter
@@ -237,9 +244,9 @@ def book_reports(
             ):
                 # A running total's first value: what was used before it is known
                 # from the power alone, and that estimate is all there will be.
-                if measured:
-                    runtime.settle(measured, measured[-1].end)
-                    measured = []
+                if measured_to is not None:
+                    runtime.settle(measured, measured_to)
+                    measured, measured_to = [], None
                 meter.settle_estimate(report.at)
                 result.changed = True
             continue
@@ -264,7 +271,10 @@ def book_reports(
         if finding is not None:
             result.findings.append(finding)
         if ok:
-            measured.append(slice_)
+            measured.extend(
+                shaped(slice_, meter.ledger.estimate_between(slice_.start, slice_.end))
+            )
+            measured_to = slice_.end
     until = until or last_at
     if until is not None and (measured or until > (meter.ledger.settled_to or until)):
         result.changed = runtime.settle(measured, until) or result.changed
@@ -319,7 +329,13 @@ async def async_reconcile_statistics(
     new: list[EnergySlice] = []
     for label, kwh in sorted(values.items()):
         pieces = slot_slices({label: kwh}, tz)
-        if not pieces or pieces[0].start < start or pieces[-1].end > final:
+        if pieces and pieces[-1].end > final:
+            # Not final yet: a label of the hour the clocks repeat stands for both
+            # occurrences, so it is final only after the second one. Nothing after
+            # it is settled before it is.
+            final = min(final, pieces[0].start)
+            break
+        if not pieces or pieces[0].start < start:
             continue
         if pieces[0].start < settled:
             if label not in energy.slots:
@@ -384,7 +400,36 @@ async def async_reconcile_logs(
         for entry in entries
     ]
     # Settled up to the last report: what was used after it comes with the next.
-    return book_reports(energy, runtime, evidence, reports, None, limit_w=limit_w)
+    booked = book_reports(energy, runtime, evidence, reports, None, limit_w=limit_w)
+    if not more:
+        booked.changed = settle_quiet(energy, runtime, until) or booked.changed
+    return booked
+
+
+def settle_quiet(
+    energy: PlugEnergy, runtime: MeterRuntime, complete_to: datetime
+) -> bool:
+    """Settle a silent plug: nothing reported up to ``complete_to`` means idle.
+
+    A plug reports every few minutes while it counts; one silent for ``QUIET``
+    before ``complete_to`` (the instant up to which its reports are all known) used
+    less than one unit then. Its meter settles to that point with nothing measured,
+    so that its hours complete, and the counters' next report counts from there.
+    Not when the power seen says otherwise (reports missing, not idleness).
+    """
+    meter = runtime.meter
+    settled = meter.ledger.settled_to
+    to = complete_to - QUIET
+    if settled is None or to <= settled:
+        return False
+    estimate = meter.ledger.provisional_energy(settled, to)
+    if estimate is not None and estimate > QUIET_MAX_KWH:
+        return False
+    runtime.settle([], to)
+    for counter in (energy.import_counter, energy.export_counter):
+        if counter is not None and (counter.last_at is None or counter.last_at < to):
+            counter.last_at = to
+    return True
 
 
 def give_up_old_estimate(

@@ -347,3 +347,30 @@ async def test_held_messages_are_acknowledged_when_written(
     await cloud.drop_consumers()
     with pytest.raises(TuyaConnectionError):
         await task
+
+
+async def test_closing_while_messages_arrive_ends_with_a_connection_error(
+    session: aiohttp.ClientSession, cloud: FakeTuyaCloud
+) -> None:
+    """Leaving (the month's messages used up) while reports are being acknowledged.
+
+    ``consume`` ends with the typed error its caller waits for. (The race in which
+    an acknowledgement meets a closing transport, raising aiohttp's own error, is
+    reproduced through Home Assistant: test_our_message_cap_pauses_the_push.)
+    """
+    client = TuyaMessageClient(session, ACCESS_ID, ACCESS_SECRET, ws_url(cloud))
+    closing: list[asyncio.Task[None]] = []
+
+    def leave_at_the_first(message: Message) -> bool:
+        if not closing:
+            closing.append(asyncio.create_task(client.close()))
+        return False  # acknowledged at once: written to the closing connection
+
+    for on in (False, True, False, True):
+        cloud.switch("plug0001", "switch_1", on)
+    with pytest.raises(TuyaConnectionError):
+        async with asyncio.timeout(10):
+            await client.consume(leave_at_the_first, None)
+    await asyncio.gather(*closing)
+    # What was not acknowledged is delivered on the next connection.
+    assert cloud.pending_messages == cloud.messages_sent - cloud.messages_acked

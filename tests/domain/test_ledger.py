@@ -202,3 +202,19 @@ def test_provisional_pieces_merge_and_survive_a_restart() -> None:
     restored = Ledger.from_dict(ledger.as_dict(), MADRID)
     assert restored.provisional == ledger.provisional
     assert restored.shown()[0].energy_kwh == pytest.approx(0.3)
+
+
+def test_the_estimate_keeps_its_shape() -> None:
+    """Pieces of another power stay apart: they say when the energy was used."""
+    ledger = Ledger(MADRID)
+    ledger.roll(utc(9))
+    ledger.add_provisional(CostPiece(utc(10), utc(10, 10), 0.0, 0.2))
+    ledger.add_provisional(CostPiece(utc(10, 10), utc(10, 20), 0.3, 0.2))
+    ledger.add_provisional(CostPiece(utc(10, 20), utc(10, 30), 0.3, 0.2))
+    assert len(ledger.provisional) == 2
+    shape = ledger.estimate_between(utc(10, 5), utc(10, 25))
+    assert [(p.start, p.end) for p in shape] == [
+        (utc(10, 5), utc(10, 10)),
+        (utc(10, 10), utc(10, 25)),
+    ]
+    assert [p.energy_kwh for p in shape] == pytest.approx([0.0, 0.45])

@@ -286,28 +286,34 @@ class TuyaMessageClient:
         self._connection += 1
         self._held = []
         self._ws = ws
-        async with ws:
-            if on_connected is not None:
-                on_connected()
-            async for frame in ws:
-                if frame.type is not aiohttp.WSMsgType.TEXT:
-                    continue
-                try:
-                    message_id, message = parse_frame(frame.data, self._secret)
-                except TuyaUnreadableMessageError as err:
-                    self.unreadable += 1  # acknowledged: it would only come again
-                    await ws.send_str(json.dumps({"messageId": err.message_id}))
-                    continue
-                except TuyaBadResponseError:
-                    self.unreadable += 1
-                    continue
-                if message is not None:
-                    self.received += 1
-                    if on_message(message):
-                        self._held.append(message_id)
+        try:
+            async with ws:
+                if on_connected is not None:
+                    on_connected()
+                async for frame in ws:
+                    if frame.type is not aiohttp.WSMsgType.TEXT:
                         continue
-                await ws.send_str(json.dumps({"messageId": message_id}))
-        self._ws = None
+                    try:
+                        message_id, message = parse_frame(frame.data, self._secret)
+                    except TuyaUnreadableMessageError as err:
+                        self.unreadable += 1  # acknowledged: it would only come again
+                        await ws.send_str(json.dumps({"messageId": err.message_id}))
+                        continue
+                    except TuyaBadResponseError:
+                        self.unreadable += 1
+                        continue
+                    if message is not None:
+                        self.received += 1
+                        if on_message(message):
+                            self._held.append(message_id)
+                            continue
+                    await ws.send_str(json.dumps({"messageId": message_id}))
+        except (aiohttp.ClientError, ConnectionError) as err:
+            # An acknowledgement written while the connection closes (ours, or
+            # the service's): the messages not acknowledged come again.
+            raise TuyaConnectionError(str(err) or type(err).__name__) from err
+        finally:
+            self._ws = None
         raise TuyaConnectionError("the message service closed the connection")
 
     async def close(self) -> None:

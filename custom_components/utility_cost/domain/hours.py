@@ -64,6 +64,20 @@ class HourlyTotals:
                     break
                 start, hour = stop, hour + HOUR
 
+    def cover(self, start: datetime, end: datetime) -> None:
+        """Note the hours from ``start`` to ``end`` as measured, at least as nothing.
+
+        An hour in which the device used nothing is still an hour of its history:
+        it is written (as 0) like the others, so the statistics say how far they go.
+        """
+        hour = hour_start(start)
+        while hour < end:
+            if hour not in self.energy:
+                self.energy[hour] = 0.0
+                self.cost[hour] = 0.0
+                self.dirty.add(hour)
+            hour += HOUR
+
     def due(self, complete_to: datetime) -> list[HourTotal]:
         """Return the changed hours that end by ``complete_to``, oldest first."""
         return [

@@ -27,9 +27,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+import math
 from typing import Any
 
 from .cost import CostPiece
+from .energy import EnergySlice
 from .periods import LocalDay, Period
 
 
@@ -121,7 +123,11 @@ class Ledger:
         provisional = self.provisional
         if provisional:
             last = provisional[-1]
-            if last.end == piece.start and last.price == piece.price:
+            if (
+                last.end == piece.start
+                and last.price == piece.price
+                and _same_power(last, piece)
+            ):
                 provisional[-1] = CostPiece(
                     last.start,
                     piece.end,
@@ -161,6 +167,16 @@ class Ledger:
                 piece if piece.end <= until else _clip(piece, piece.start, until)
             )
         self.settle(accepted, until)
+
+    def estimate_between(self, start: datetime, end: datetime) -> list[EnergySlice]:
+        """Return the estimate's pieces within [start, end] (its shape in time)."""
+        pieces: list[EnergySlice] = []
+        for piece in self.provisional:
+            lo, hi = max(start, piece.start), min(end, piece.end)
+            if hi > lo:
+                clipped = _clip(piece, lo, hi)
+                pieces.append(EnergySlice(lo, hi, clipped.energy_kwh))
+        return pieces
 
     def provisional_energy(self, start: datetime, end: datetime) -> float | None:
         """Return the estimate for [start, end] (None if it does not cover it all)."""
@@ -306,6 +322,17 @@ class Ledger:
                 float(energy),
             )
         return ledger
+
+
+def _same_power(a: CostPiece, b: CostPiece) -> bool:
+    """Return True if two pieces hold the same mean power (they can be one)."""
+    seconds_a = (a.end - a.start).total_seconds()
+    seconds_b = (b.end - b.start).total_seconds()
+    if seconds_a <= 0 or seconds_b <= 0:
+        return True
+    return math.isclose(
+        a.energy_kwh / seconds_a, b.energy_kwh / seconds_b, rel_tol=1e-6, abs_tol=1e-12
+    )
 
 
 def _clip(piece: CostPiece, start: datetime, end: datetime) -> CostPiece:

@@ -114,6 +114,7 @@ class Meter:
         """
         self.kind = kind
         self.max_hold = max_hold
+        self.hourly = hourly
         self.measured = measured
         self.pricer = Pricer(schedule)
         self.ledger = ledger or Ledger(tz)
@@ -121,9 +122,22 @@ class Meter:
         self.integrator = PowerIntegrator()
         self.counter = counter or EnergyCounter()
         self.export = export
-        self.hourly = (
-            hourly if hourly is not None else (HourlyTotals() if measured else None)
-        )
+
+    @property
+    def measured(self) -> bool:
+        """Return True if the device's own measurements settle this meter."""
+        return self._measured
+
+    @measured.setter
+    def measured(self, measured: bool) -> None:
+        """Settle by measurements (or not); measured hours are kept from now on.
+
+        Hours kept stay kept when the measurements stop: what settles the meter
+        then (its estimate, accepted) still belongs to those hours.
+        """
+        self._measured = measured
+        if measured and self.hourly is None:
+            self.hourly = HourlyTotals()
 
     def reading(
         self,
@@ -240,6 +254,8 @@ class Meter:
         self.ledger.settle(pieces, until)
         if self.hourly is not None:
             self.hourly.add(pieces)
+            if before is not None:
+                self.hourly.cover(before, until)
         return bool(pieces) or self.ledger.settled_to != before
 
     def settle_estimate(self, until: datetime) -> None:
@@ -348,7 +364,5 @@ class Meter:
             counter=counter,
             measured=measured,
             export=export,
-            hourly=HourlyTotals.from_dict(data["hourly"])
-            if measured and "hourly" in data
-            else None,
+            hourly=HourlyTotals.from_dict(data["hourly"]) if "hourly" in data else None,
         )

@@ -17,7 +17,7 @@ plans how often each plug is reconciled within the calls the quota allows.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 import math
@@ -48,6 +48,33 @@ class MeasuredSource(StrEnum):
     STATISTICS = "statistics"
     LOGS = "logs"
     POWER = "power"  # estimated from polled power only
+
+
+# The estimate must cover this share of a report's span to shape its energy.
+SHAPE_COVER: Final = 0.9
+
+
+def shaped(energy: EnergySlice, estimate: Sequence[EnergySlice]) -> list[EnergySlice]:
+    """Spread a report's energy over its span as the power seen there was spread.
+
+    An increment says how much was used between two reports, not when: a boil in
+    the last minutes of a 20-minute span belongs to those minutes (and their
+    price), not to the whole span. ``estimate`` is the power seen in the span,
+    as pieces of energy; where it covers too little of the span, or saw nothing
+    at all, the energy is spread evenly.
+    """
+    span = energy.seconds
+    weight = sum(max(piece.energy_kwh, 0.0) for piece in estimate)
+    covered = sum(piece.seconds for piece in estimate)
+    if span <= 0 or weight <= 0 or covered < SHAPE_COVER * span:
+        return [energy]
+    return [
+        EnergySlice(
+            piece.start, piece.end, energy.energy_kwh * piece.energy_kwh / weight
+        )
+        for piece in estimate
+        if piece.energy_kwh > 0
+    ]
 
 
 # --- statistics --------------------------------------------------------------------
