@@ -27,6 +27,9 @@ _ONE_SECOND: Final = timedelta(seconds=1)
 # How far the fixed-tariff search looks for a change: one week (the schedule repeats
 # weekly) plus margin for DST shifts.
 _SEARCH_DAYS: Final = 8
+# Where the search looks first (a day either side), and how many windows are kept.
+_NEAR_DAYS: Final = 1
+_WINDOWS_KEPT: Final = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +126,11 @@ class FixedTariff:
     _breakpoints: tuple[tuple[int, ...], ...] = field(
         init=False, repr=False, compare=False
     )
+    # The candidate instants of the last few search windows (a window around a
+    # day is asked for again and again while a day's segments are walked).
+    _windows: dict[tuple[date, int], list[datetime]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         """Compile the bands into a table of the week's minutes."""
@@ -158,23 +166,38 @@ class FixedTariff:
         if self.is_constant:
             return PriceSegment(None, None, price, label)
         day = at.astimezone(self.tz).date()
-        candidates = self._candidates(
-            day - timedelta(days=_SEARCH_DAYS), day + timedelta(days=_SEARCH_DAYS)
-        )
         value = (price, label)
-        position = bisect_right(candidates, at)
-        end = next(
-            (c for c in candidates[position:] if self._value_at(c) != value), None
-        )
-        start = next(
-            (
-                c
-                for c in reversed(candidates[:position])
-                if self._value_at(c - _ONE_SECOND) != value
-            ),
-            None,
-        )
+        # Most segments end and start within a day of ``at``: look there first, and
+        # over the whole week (and more) only when the price holds longer.
+        for radius in (_NEAR_DAYS, _SEARCH_DAYS):
+            candidates = self._window(day, radius)
+            position = bisect_right(candidates, at)
+            end = next(
+                (c for c in candidates[position:] if self._value_at(c) != value), None
+            )
+            start = next(
+                (
+                    c
+                    for c in reversed(candidates[:position])
+                    if self._value_at(c - _ONE_SECOND) != value
+                ),
+                None,
+            )
+            if start is not None and end is not None:
+                break
         return PriceSegment(start, end, price, label)
+
+    def _window(self, day: date, radius: int) -> list[datetime]:
+        """Return the candidates of ``radius`` days around ``day`` (a few are kept)."""
+        windows = self._windows
+        if (candidates := windows.get((day, radius))) is None:
+            candidates = self._candidates(
+                day - timedelta(days=radius), day + timedelta(days=radius)
+            )
+            if len(windows) >= _WINDOWS_KEPT:
+                del windows[next(iter(windows))]
+            windows[day, radius] = candidates
+        return candidates
 
     def _candidates(self, first: date, last: date) -> list[datetime]:
         """Instants in [first, last] local days at which the price may change.
