@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any, Final
 
 from .api.tuya import TuyaClient
@@ -321,8 +321,21 @@ async def async_reconcile_statistics(
         return changed
     start = max(settled - REREAD, final - timedelta(days=MAX_DAYS_PER_RECONCILE))
     start = max(start, _ceil_quarter(energy.started_at))
+    requests = statistics_request(start, final, tz)
+    if len(requests) > 1:
+        # One request a reconciliation, as planned: a request covers a local day.
+        # Rereading the end of yesterday is not worth a second one; a span that
+        # runs past midnight is read to midnight now, the rest next time.
+        midnight = datetime.combine(
+            start.astimezone(tz).date() + timedelta(days=1), time(), tzinfo=tz
+        ).astimezone(UTC)
+        if settled >= midnight:
+            start = midnight
+        else:
+            final = midnight
+        requests = statistics_request(start, final, tz)
     values: dict[str, float] = {}
-    for first, last in statistics_request(start, final, tz):
+    for first, last in requests:
         values.update(
             await client.statistics(energy.device_id, ENERGY, "quarters", first, last)
         )
