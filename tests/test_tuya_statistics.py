@@ -196,3 +196,42 @@ async def test_clock_change_days_from_statistics(
     assert sum(shown.values()) == pytest.approx(plug.true_kwh, abs=0.01)
     meter = entry.runtime_data.data.plugs["heater01"].runtime.meter
     assert meter.ledger.lifetime.energy_kwh == pytest.approx(4.0, abs=0.01)
+
+
+async def test_a_span_past_midnight_is_read_a_day_at_a_time(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    cloud: FakeTuyaCloud,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """One request reads one local day: the rest comes at the next refresh.
+
+    A charger (2.5 W, below what makes a plug "active") runs across Madrid's
+    midnight: read to midnight, then straight on, not six hours later.
+    """
+    start = datetime(2026, 1, 12, 21, tzinfo=UTC)
+    charger = Appliance(
+        "charger",
+        [Block(start.timestamp() + 5400, start.timestamp() + 12600, 2.5)],
+        0.3,
+        1.0,
+    )
+    cloud.statistics_api = True
+    cloud.statistics_products = {"plugmeter0001"}
+    plug = simulated_socket("charger1", "Charger", charger)
+    cloud.devices = {plug.id: plug}
+    freezer.move_to(start)
+    cloud.start_simulation(start.timestamp())
+    entry = account(cloud, tariff)
+    await setup_entries(hass, tariff, entry)
+    await run(hass, freezer, cloud, 9 * HOUR, step=timedelta(minutes=1))
+    meter = entry.runtime_data.data.plugs["charger1"].runtime.meter
+    settled = meter.ledger.settled_to
+    assert settled is not None
+    assert settled >= datetime(2026, 1, 13, 4, 30, tzinfo=UTC)  # not stuck at 23:00
+    reported = sum(
+        int(r.items["add_ele"]) / 1000
+        for r in cloud.logs["charger1"]
+        if "add_ele" in r.items and r.t < settled.timestamp()
+    )
+    assert meter.ledger.lifetime.energy_kwh == pytest.approx(reported, abs=1e-6)

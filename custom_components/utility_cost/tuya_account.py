@@ -823,9 +823,10 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
             evidence = self._evidence(plug.device.product_id)
             runtime.meter.pricer.set_schedule(self.tariff.schedule())
             active, energy.active = energy.active, False
+            complete = True
             try:
                 if energy.source is MeasuredSource.STATISTICS:
-                    await async_reconcile_statistics(
+                    complete = await async_reconcile_statistics(
                         self.client, energy, runtime, self.tz, now
                     )
                 else:
@@ -848,7 +849,8 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
                 continue
             energy.failures_since = None
             energy.last_reconciled = now
-            energy.next_reconcile = next_reconcile(now, active)
+            # The rest of a span read in part is due at the next refresh.
+            energy.next_reconcile = next_reconcile(now, active) if complete else now
             self.store.schedule_save()
 
     # --- plugs ------------------------------------------------------------------------

@@ -305,20 +305,20 @@ async def async_reconcile_statistics(
     """Book the plug's quarter-hour statistics that are final since the last time.
 
     Slots read before and grown since (a late report) are booked as corrections.
-    Return True if the meter changed.
+    Return False if more is final than one request read (a span past midnight): the
+    plug is then due again at once.
     """
     meter = runtime.meter
     final = statistics_final_until(now)
     settled = meter.ledger.settled_to
-    changed = False
+    complete = True
     if settled is None:
         # The first slot boundary after the plug was first followed.
         boundary = _ceil_quarter(energy.started_at)
         meter.settle_estimate(boundary)
         settled = boundary
-        changed = True
     if final <= settled - REREAD:
-        return changed
+        return complete
     start = max(settled - REREAD, final - timedelta(days=MAX_DAYS_PER_RECONCILE))
     start = max(start, _ceil_quarter(energy.started_at))
     requests = statistics_request(start, final, tz)
@@ -332,7 +332,7 @@ async def async_reconcile_statistics(
         if settled >= midnight:
             start = midnight
         else:
-            final = midnight
+            final, complete = midnight, False
         requests = statistics_request(start, final, tz)
     values: dict[str, float] = {}
     for first, last in requests:
@@ -364,10 +364,10 @@ async def async_reconcile_statistics(
             new.extend(pieces)
         energy.slots[label] = kwh
     if final > settled or new:
-        changed = runtime.settle(new, max(final, settled)) or changed
+        runtime.settle(new, max(final, settled))
     oldest = (now - KEEP_SLOTS).astimezone(tz).strftime("%Y%m%d%H%M")
     energy.slots = {k: v for k, v in energy.slots.items() if k >= oldest}
-    return changed
+    return complete
 
 
 def _ceil_quarter(at: datetime) -> datetime:
