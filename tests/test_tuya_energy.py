@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from datetime import timedelta
+import math
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -95,6 +96,19 @@ def true_kwh(device: FakeDevice, until_min: float) -> float:
     return device.appliance.energy_kwh(START, START + until_min * MINUTE)
 
 
+def reported_kwh(cloud: FakeTuyaCloud, device_id: str, until: float) -> float:
+    """What a plug counted (``add_ele`` increments) in the reports made before ``until``.
+
+    The reference for a measured route: the plug's own reports, as the fake's plugs
+    made them (nothing of the integration is used to compute it).
+    """
+    return sum(
+        int(r.items["add_ele"]) / 1000
+        for r in cloud.logs[device_id]
+        if "add_ele" in r.items and r.t < until + 0.001
+    )
+
+
 def account(
     cloud: FakeTuyaCloud, tariff: MockConfigEntry, **options: Any
 ) -> MockConfigEntry:
@@ -155,11 +169,7 @@ async def test_device_logs_replace_the_estimate_exactly(
         device = cloud.devices[plug_id]
         # What the plug counted up to its last report read (the logs' times are
         # whole milliseconds), less what it had not sent.
-        reported = sum(
-            int(r.items["add_ele"]) / 1000
-            for r in cloud.logs[plug_id]
-            if "add_ele" in r.items and r.t < settled_to.timestamp() + 0.001
-        )
+        reported = reported_kwh(cloud, plug_id, settled_to.timestamp())
         assert measured == pytest.approx(reported, abs=1e-9)
         assert device.true_kwh - measured < 0.05  # the part not reported yet
         assert (
@@ -187,11 +197,7 @@ async def test_pushed_reports_meter_exactly_and_live(
     await run(hass, freezer, cloud, timedelta(minutes=60))
     assert cloud.messages_acked > 0
     meter = coordinator.data.plugs["kettle01"].runtime.meter
-    reported = sum(
-        int(r.items["add_ele"]) / 1000
-        for r in cloud.logs["kettle01"]
-        if "add_ele" in r.items
-    )
+    reported = reported_kwh(cloud, "kettle01", math.inf)
     # Every report counted once, duplicates and all.
     assert meter.ledger.lifetime.energy_kwh == pytest.approx(reported, abs=1e-9)
     assert reported == pytest.approx(0.175, abs=0.001)
@@ -411,24 +417,24 @@ async def test_a_bidirectional_plug_counts_exported_energy_apart(
 # --- the message service, when it misbehaves ---------------------------------------
 
 
-def reported_kwh(cloud: FakeTuyaCloud, device_id: str, until: float) -> float:
-    """What a plug counted (``add_ele`` increments) in the reports made before ``until``.
-
-    The reference for a measured route: the plug's own reports, as the fake's plugs
-    made them (nothing of the integration is used to compute it).
-    """
-    return sum(
-        int(r.items["add_ele"]) / 1000
-        for r in cloud.logs[device_id]
-        if "add_ele" in r.items and r.t < until + 0.001
-    )
-
-
 def lifetime_and_settled(entry: MockConfigEntry, device_id: str) -> tuple[float, float]:
     meter = entry.runtime_data.data.plugs[device_id].runtime.meter
     settled = meter.ledger.settled_to
     assert settled is not None
     return meter.ledger.lifetime.energy_kwh, settled.timestamp()
+
+
+async def pushed_fridge(
+    hass: HomeAssistant, tariff: MockConfigEntry, cloud: FakeTuyaCloud, **options: Any
+) -> tuple[FakeDevice, MockConfigEntry]:
+    """Set up a fridge's plug on a project with the message service and logs."""
+    cloud.message_service = True
+    cloud.log_api = True
+    plug = simulated_socket("fridge01", "Fridge", fridge())
+    plugs(cloud, plug)
+    entry = account(cloud, tariff, **options)
+    await setup_entries(hass, tariff, entry)
+    return plug, entry
 
 
 async def test_a_push_outage_is_filled_from_the_logs_and_counted_once(
@@ -438,12 +444,7 @@ async def test_a_push_outage_is_filled_from_the_logs_and_counted_once(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """The service goes away for an hour: the logs fill it; back, nothing twice."""
-    cloud.message_service = True
-    cloud.log_api = True
-    plug = simulated_socket("fridge01", "Fridge", fridge())
-    plugs(cloud, plug)
-    entry = account(cloud, tariff)
-    await setup_entries(hass, tariff, entry)
+    plug, entry = await pushed_fridge(hass, tariff, cloud)
     coordinator = entry.runtime_data
     await run(hass, freezer, cloud, timedelta(minutes=20))
     assert coordinator.push_state == "connected"
@@ -474,13 +475,8 @@ async def test_a_silent_service_is_not_trusted(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """The project's messages run out: the connection stays open, nothing comes."""
-    cloud.message_service = True
-    cloud.log_api = True
     cloud.message_cap = 5  # about 15 minutes of the fridge's reports
-    plug = simulated_socket("fridge01", "Fridge", fridge())
-    plugs(cloud, plug)
-    entry = account(cloud, tariff)
-    await setup_entries(hass, tariff, entry)
+    _, entry = await pushed_fridge(hass, tariff, cloud)
     await run(hass, freezer, cloud, timedelta(minutes=75))
     coordinator = entry.runtime_data
     assert cloud.messages_sent == 5
@@ -499,13 +495,7 @@ async def test_our_message_cap_pauses_the_push(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """At the cap the user set, the connection is left: the month's messages stay."""
-    cloud.message_service = True
-    cloud.log_api = True
-    plug = simulated_socket("fridge01", "Fridge", fridge())
-    plugs(cloud, plug)
-    # About 45 minutes of the fridge's reports.
-    entry = account(cloud, tariff, message_cap=10)
-    await setup_entries(hass, tariff, entry)
+    _, entry = await pushed_fridge(hass, tariff, cloud, message_cap=10)  # ~45 min
     await run(hass, freezer, cloud, timedelta(minutes=60))
     coordinator = entry.runtime_data
     assert coordinator.push_state == "paused"

@@ -25,7 +25,7 @@ from .conftest import setup_entries
 from .fakes.tuya_cloud import FakeTuyaCloud, simulated_socket
 from .fakes.tuya_plugs import Appliance, Block
 from .recorder import auto_enable_custom_integrations, madrid_time  # noqa: F401
-from .test_tuya_energy import account, fridge, kettle, run
+from .test_tuya_energy import account, fridge, kettle, reported_kwh, run
 
 HOUR = timedelta(hours=1)
 T0 = datetime(2026, 1, 12, 9, tzinfo=UTC)  # the suite's start
@@ -229,9 +229,5 @@ async def test_a_span_past_midnight_is_read_a_day_at_a_time(
     settled = meter.ledger.settled_to
     assert settled is not None
     assert settled >= datetime(2026, 1, 13, 4, 30, tzinfo=UTC)  # not stuck at 23:00
-    reported = sum(
-        int(r.items["add_ele"]) / 1000
-        for r in cloud.logs["charger1"]
-        if "add_ele" in r.items and r.t < settled.timestamp()
-    )
+    reported = reported_kwh(cloud, "charger1", settled.timestamp())
     assert meter.ledger.lifetime.energy_kwh == pytest.approx(reported, abs=1e-6)
