@@ -401,9 +401,6 @@ async def async_reconcile_logs(
         int(start.timestamp() * 1000),
         int(until.timestamp() * 1000),
     )
-    if more and entries:
-        # More than one reconciliation reads: settle up to what was read.
-        until = datetime.fromtimestamp(entries[-1].event_time_ms / 1000, UTC)
     reports = [
         CounterReport(
             datetime.fromtimestamp(entry.event_time_ms / 1000, UTC),
@@ -412,7 +409,8 @@ async def async_reconcile_logs(
         )
         for entry in entries
     ]
-    # Settled up to the last report: what was used after it comes with the next.
+    # Settled up to the last report read (more pages: the next reconciliation);
+    # what was used after it comes with the next report, unless the plug was idle.
     booked = book_reports(energy, runtime, evidence, reports, None, limit_w=limit_w)
     if not more:
         booked.changed = settle_quiet(energy, runtime, until) or booked.changed
