@@ -587,3 +587,36 @@ async def test_tracked_options_without_tariffs(
     result = await hass.config_entries.options.async_init(washer.entry_id)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "no_tariffs"
+
+
+async def test_a_tariff_has_at_most_100_bands(hass: HomeAssistant) -> None:
+    """Past the limit a band is refused with a reason, and nothing changes."""
+    quarters = [
+        {
+            "band_name": f"Q{n}",
+            CONF_PRICE: 0.1 + n / 1000,
+            "start": f"{n // 4:02d}:{n % 4 * 15:02d}:00",
+            "end": f"{(n + 1) // 4 % 24:02d}:{(n + 1) % 4 * 15:02d}:00",
+            "days": ["mon", "tue", "wed", "thu", "fri"],
+        }
+        for n in range(96)
+    ] + [
+        {
+            "band_name": f"Weekend {n}",
+            CONF_PRICE: 0.05,
+            "start": f"{6 * n:02d}:00:00",
+            "end": f"{6 * n + 6:02d}:00:00" if n < 3 else "00:00:00",
+            "days": ["sat", "sun"],
+        }
+        for n in range(4)
+    ]
+    tariff = fixed_tariff_entry(bands=quarters)
+    await setup_entries(hass, tariff)
+    assert hass.states.get("sensor.home_current_price") is not None
+    result = await _tariff_options(hass, tariff, "add_band")
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {**NIGHT_BAND, "band_name": "One more", "days": []},
+    )
+    assert result["errors"] == {"days": "no_days", "base": "too_many_bands"}
+    assert len(tariff.options[CONF_BANDS]) == 100

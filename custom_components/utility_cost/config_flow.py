@@ -132,6 +132,7 @@ from .const import (
     DEFAULT_READING_TIMEOUT_S,
     DOMAIN,
     LOGGER,
+    MAX_BANDS,
     MAX_CALORIFIC_VALUE,
     MAX_FIXED_WATTS,
     MAX_MAX_WATTS,
@@ -1063,6 +1064,8 @@ class FixedTariffOptionsFlow(OptionsFlowWithReload):
         )
         if user_input is not None:
             band = _check_band(user_input, bands, errors)
+            if len(bands) >= MAX_BANDS:
+                errors["base"] = "too_many_bands"
             if not errors:
                 return self.async_create_entry(
                     data={**self.config_entry.options, CONF_BANDS: [*bands, band]}

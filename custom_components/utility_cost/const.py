@@ -94,6 +94,8 @@ WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Limits of user input
 MAX_PRICE_PER_KWH: Final = 10_000.0  # high enough for currencies like IDR or KRW
 MAX_STANDING_CHARGE_PER_DAY: Final = 100_000.0
+# Bands of a fixed tariff: one per quarter-hour of a day, and a few more.
+MAX_BANDS: Final = 100
 MAX_ON_THRESHOLD_W: Final = 100_000.0
 MAX_MIN_SESSION_S: Final = 86_400
 
