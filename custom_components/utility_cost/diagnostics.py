@@ -139,15 +139,7 @@ def _tuya(coordinator: TuyaCoordinator) -> dict[str, Any]:
         "other_clients_of_the_access_id": coordinator.other_clients(),
         "tariff": _tariff(coordinator.tariff),
         "specifications": {
-            product: {
-                code: {
-                    "scale": point.scale,
-                    "unit": point.unit,
-                    "max": point.maximum,
-                    "report_type": point.report_type,
-                }
-                for code, point in points.items()
-            }
+            product: {code: point.as_dict() for code, point in points.items()}
             for product, points in coordinator.specs.items()
         },
         "specifications_refused": sorted(coordinator.spec_refused),

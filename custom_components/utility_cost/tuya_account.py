@@ -247,18 +247,6 @@ def _device_from_store(data: dict[str, Any]) -> TuyaDevice:
     )
 
 
-def _spec_from_store(point: Any) -> PointSpec:
-    """Read a stored data point: ``[scale, unit]`` (older stores) or a mapping."""
-    if isinstance(point, list | tuple):
-        return PointSpec(int(point[0]), point[1])
-    return PointSpec(
-        int(point["scale"]),
-        point.get("unit"),
-        point.get("max"),
-        point.get("report_type"),
-    )
-
-
 def device_list_pages(devices: int) -> int:
     """Return how many requests listing ``devices`` devices costs."""
     return max(1, math.ceil(devices / DEVICE_PAGE_SIZE))
@@ -514,7 +502,9 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
             )
         stored = stored or {}
         self.specs = {
-            product: {code: _spec_from_store(point) for code, point in points.items()}
+            product: {
+                code: PointSpec.from_dict(point) for code, point in points.items()
+            }
             for product, points in stored.get("specs", {}).items()
         }
         self.spec_refused = set(stored.get("spec_refused", []))
@@ -1524,15 +1514,7 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
             self._staged_acks.append(held)  # acknowledged once this is written
         return {
             "specs": {
-                product: {
-                    code: {
-                        "scale": point.scale,
-                        "unit": point.unit,
-                        "max": point.maximum,
-                        "report_type": point.report_type,
-                    }
-                    for code, point in points.items()
-                }
+                product: {code: point.as_dict() for code, point in points.items()}
                 for product, points in self.specs.items()
             },
             "spec_refused": sorted(self.spec_refused),

@@ -96,6 +96,27 @@ class PointSpec:
     maximum: int | None = None
     report_type: str | None = None
 
+    def as_dict(self) -> dict[str, Any]:
+        """Serialise the data point (for the store and the diagnostics)."""
+        return {
+            "scale": self.scale,
+            "unit": self.unit,
+            "max": self.maximum,
+            "report_type": self.report_type,
+        }
+
+    @classmethod
+    def from_dict(cls, point: Any) -> PointSpec:
+        """Read :meth:`as_dict`'s form, or ``[scale, unit]`` (older stores)."""
+        if isinstance(point, list | tuple):
+            return cls(int(point[0]), point[1])
+        return cls(
+            int(point["scale"]),
+            point.get("unit"),
+            point.get("max"),
+            point.get("report_type"),
+        )
+
 
 def plug_scales(
     product_id: str,
