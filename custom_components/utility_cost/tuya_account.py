@@ -731,6 +731,11 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
                 else:
                     caps.logs = (True, now)
 
+    def _push_silent(self, now: datetime) -> bool:
+        """Return True if the service has said nothing for ``PUSH_SILENCE``."""
+        heard = self._last_message_at or self._push_connected_at
+        return heard is not None and now - heard >= PUSH_SILENCE
+
     def _push_usable(self) -> bool:
         """Return True while pushed reports can be counted on (a short outage too).
 
@@ -739,8 +744,7 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
         """
         now = dt_util.utcnow()
         if self.push_state is PushState.CONNECTED:
-            heard = self._last_message_at or self._push_connected_at
-            return heard is None or now - heard < PUSH_SILENCE
+            return not self._push_silent(now)
         lost = self._push_lost_at
         return (
             self.push_state is PushState.DISCONNECTED
@@ -1388,11 +1392,7 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
         now = dt_util.utcnow()
         changed = False
         heard = self._last_message_at or self._push_connected_at
-        if (
-            self.push_state is PushState.CONNECTED
-            and heard is not None
-            and now - heard >= PUSH_SILENCE
-        ):
+        if self.push_state is PushState.CONNECTED and self._push_silent(now):
             if not self._silence_noted:
                 self._silence_noted = True
                 LOGGER.warning(
@@ -1441,19 +1441,17 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
         if changed:
             # Not async_set_updated_data: that would postpone the next poll.
             self.async_update_listeners()
-        if self._staged_acks and self.messages is not None:
-            staged, self._staged_acks = self._staged_acks, []
+        if self._staged_acks:
             self.config_entry.async_create_background_task(
-                self.hass,
-                self._acknowledge(staged),
-                f"{DOMAIN} tuya acknowledgements",
+                self.hass, self._acknowledge(), f"{DOMAIN} tuya acknowledgements"
             )
 
-    async def _acknowledge(self, staged: list[HeldMessages]) -> None:
-        if self.messages is None:
-            return
-        for held in staged:
-            await self.messages.acknowledge(held)
+    async def _acknowledge(self) -> None:
+        """Acknowledge the pushed messages whose energy is now written."""
+        staged, self._staged_acks = self._staged_acks, []
+        if self.messages is not None:
+            for held in staged:
+                await self.messages.acknowledge(held)
 
     async def async_switch(self, device_id: str, code: str, on: bool) -> None:
         """Switch an outlet, and show the new state until the cloud says otherwise.
@@ -1538,9 +1536,7 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
         self._cancel_refresh()
         await self.store.async_save()
         self.store.async_stop()
-        if self._staged_acks:
-            staged, self._staged_acks = self._staged_acks, []
-            await self._acknowledge(staged)
+        await self._acknowledge()
         for task in (self._push_task, self._import_task):
             if task is not None and not task.done():
                 task.cancel()
