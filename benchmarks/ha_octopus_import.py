@@ -11,9 +11,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
 from datetime import timedelta
-import json
-import os
-from pathlib import Path
 import time
 from typing import Any
 
@@ -25,6 +22,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
+from benchmarks.ha_run import save_results
 from custom_components.utility_cost.api.octopus import (
     ELECTRICITY,
     MAX_PAGE_SIZE,
@@ -61,9 +59,7 @@ def integrations(
 def write_results() -> Generator[None]:
     """Write what was measured, for octopus_import.py."""
     yield
-    Path(os.environ.get("BENCH_RESULTS", "results.json")).write_text(
-        json.dumps(RESULTS)
-    )
+    save_results(RESULTS)
 
 
 @pytest.fixture

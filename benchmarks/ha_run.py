@@ -18,6 +18,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def save_results(results: dict[str, Any]) -> None:
+    """Write a Home Assistant half's results where :func:`run_ha_half` reads them."""
+    Path(os.environ.get("BENCH_RESULTS", "results.json")).write_text(
+        json.dumps(results)
+    )
+
+
 def run_ha_half(module: str, settings: dict[str, str]) -> dict[str, Any]:
     """Run ``benchmarks/<module>`` with ``settings`` in its environment."""
     with tempfile.TemporaryDirectory() as folder:

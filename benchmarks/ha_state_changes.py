@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from itertools import pairwise
-import json
 import os
-from pathlib import Path
 import time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,6 +29,7 @@ from pytest_homeassistant_custom_component.common import (
 
 import custom_components.utility_cost  # noqa: F401 - puts this repository's integration first
 
+from .ha_run import save_results
 from .profiles import START, hourly_price, power_trace
 
 SOURCE = "sensor.bench_power"
@@ -55,9 +54,7 @@ def write_results() -> Generator[None]:
     """Write what both runs measured, and the exact reference, for cost_engine.py."""
     yield
     RESULTS["reference_kwh"], RESULTS["reference_cost"] = reference(readings())
-    Path(os.environ.get("BENCH_RESULTS", "results.json")).write_text(
-        json.dumps(RESULTS)
-    )
+    save_results(RESULTS)
 
 
 def wall_clock() -> float:

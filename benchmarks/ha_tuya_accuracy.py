@@ -25,9 +25,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Generator
 from datetime import UTC, datetime, timedelta
 import itertools
-import json
 import os
-from pathlib import Path
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -37,6 +35,7 @@ from homeassistant.exceptions import HomeAssistantError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from benchmarks.ha_run import save_results
 from tests.conftest import fixed_tariff_entry, setup_entries, tuya_entry
 from tests.fakes.tuya_cloud import (
     FakeDevice,
@@ -73,9 +72,7 @@ def integrations(
 def write_results() -> Generator[None]:
     """Write what was measured, for tuya_accuracy.py."""
     yield
-    Path(os.environ.get("BENCH_RESULTS", "results.json")).write_text(
-        json.dumps(RESULTS)
-    )
+    save_results(RESULTS)
 
 
 @pytest.fixture

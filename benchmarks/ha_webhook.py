@@ -18,7 +18,6 @@ from collections.abc import Generator
 from datetime import timedelta
 import json
 import os
-from pathlib import Path
 import time
 from typing import Any
 
@@ -32,6 +31,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 import custom_components.utility_cost  # noqa: F401 - puts this repository's integration first
+
+from .ha_run import save_results
 
 WEBHOOK_ID = "bench-webhook"
 CONCURRENCY = 10
@@ -47,9 +48,7 @@ def integrations(enable_custom_integrations: None, socket_enabled: None) -> None
 def write_results() -> Generator[None]:
     """Write what was measured, for webhook_ingest.py."""
     yield
-    Path(os.environ.get("BENCH_RESULTS", "results.json")).write_text(
-        json.dumps(RESULTS)
-    )
+    save_results(RESULTS)
 
 
 def wall_clock() -> float:
