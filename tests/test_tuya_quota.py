@@ -681,3 +681,21 @@ async def test_portal_repair_of_a_removed_account(
     result = await response.json()
     assert result["type"] == "abort"
     assert result["reason"] == "entry_removed"
+
+
+async def test_diagnostics_leave_out_the_portal_session(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+    portal: tuple[str, list[str]],
+    hass_client: ClientSessionGenerator,
+) -> None:
+    """The portal's cookie is a logged-in session: it never reaches diagnostics."""
+    url, _ = portal
+    account = tuya_entry(fake_tuya, tariff, **_portal_options(url))
+    await setup_entries(hass, tariff, account)
+    diagnostics: Any = await get_diagnostics_for_config_entry(
+        hass, hass_client, account
+    )
+    assert PORTAL_COOKIE not in str(diagnostics)
+    assert diagnostics["entry"]["options"]["portal_cookie"] == "**REDACTED**"

@@ -14,7 +14,12 @@ from homeassistant.const import (
 from homeassistant.core import HomeAssistant
 from homeassistant.util import dt as dt_util
 
-from .const import CONF_ACCESS_ID, CONF_ACCESS_SECRET, CONF_ALLOW_REMOTE
+from .const import (
+    CONF_ACCESS_ID,
+    CONF_ACCESS_SECRET,
+    CONF_ALLOW_REMOTE,
+    CONF_PORTAL_COOKIE,
+)
 from .coordinator import (
     EsiosCoordinator,
     HttpMeterCoordinator,
@@ -28,12 +33,14 @@ from .tuya_account import TuyaCoordinator
 from .webhook import webhook_url
 
 # Keys whose values never leave Home Assistant: credentials of every entry type
-# (a webhook id is one: whoever knows it can post readings).
+# (a webhook id is one: whoever knows it can post readings; the quota portal's
+# cookie is a logged-in session of the Tuya IoT Platform).
 TO_REDACT = {
     CONF_ACCESS_ID,
     CONF_ACCESS_SECRET,
     CONF_API_KEY,
     CONF_PASSWORD,
+    CONF_PORTAL_COOKIE,
     CONF_TOKEN,
     CONF_WEBHOOK_ID,
 }
