@@ -245,7 +245,8 @@ class TariffCoordinator(UtilityCostCoordinator[TariffOutlook]):
             dt_util.utcnow(),
             dt_util.get_default_time_zone(),
             self.settings,
-            self._kept_window,
+            keep_window=self._kept_window,
+            previous=self.data,
         )
 
     @callback

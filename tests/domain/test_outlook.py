@@ -65,13 +65,13 @@ def test_tomorrow_widens_the_window_search() -> None:
 def test_a_running_window_is_kept() -> None:
     schedule = IntervalSchedule([*DAY, *NEXT_DAY])
     kept = PriceWindow(local(13), local(16), 0.09978)
-    seen = tariff_outlook(schedule, local(14), MADRID, SETTINGS, kept)
+    seen = tariff_outlook(schedule, local(14), MADRID, SETTINGS, keep_window=kept)
     assert seen.cheapest_window is kept
     assert seen.in_cheapest_window
     assert seen.in_cheapest_hours  # 14-15h is one of today's three cheapest
     assert seen.next_update == local(15)
     # Once it has ended, the search starts again from now.
-    after = tariff_outlook(schedule, local(16), MADRID, SETTINGS, kept)
+    after = tariff_outlook(schedule, local(16), MADRID, SETTINGS, keep_window=kept)
     assert after.cheapest_window is not None
     assert after.cheapest_window.start == local(26)
 
@@ -130,3 +130,37 @@ def test_outlook_on_the_short_dst_day() -> None:
     assert seen.today is not None
     assert len(seen.today.intervals) == 23
     assert seen.today.day.end == datetime(2026, 3, 29, 22, tzinfo=UTC)
+
+
+def test_each_change_of_a_day_from_the_previous_outlook_is_exact() -> None:
+    """Reusing the previous outlook gives what computing from scratch gives.
+
+    Walked change by change over two days (midnight included) of a 96-band tariff,
+    then after a change of schedule and of settings, which must not be reused.
+    """
+    bands = tuple(
+        Band(
+            f"q{n}",
+            round(0.1 + (n * 37 % 96) / 96 * 0.2, 4),
+            time(n // 4, n % 4 * 15),
+            time((n + 1) // 4 % 24, (n + 1) % 4 * 15),
+            frozenset(range(7)),
+        )
+        for n in range(96)
+    )
+    tariff = FixedTariff(0.2, MADRID, bands)
+    at = local(0)
+    previous = tariff_outlook(tariff, at, MADRID, SETTINGS)
+    while at < local(48):
+        at = previous.next_update
+        reused = tariff_outlook(tariff, at, MADRID, SETTINGS, previous=previous)
+        assert reused == tariff_outlook(tariff, at, MADRID, SETTINGS)
+        previous = reused
+    other = FixedTariff(0.5, MADRID)
+    assert tariff_outlook(other, at, MADRID, SETTINGS, previous=previous) == (
+        tariff_outlook(other, at, MADRID, SETTINGS)
+    )
+    longer = AutomationSettings(cheap_threshold=0.1, cheapest_hours=5)
+    assert tariff_outlook(tariff, at, MADRID, longer, previous=previous) == (
+        tariff_outlook(tariff, at, MADRID, longer)
+    )

@@ -9,7 +9,7 @@ alone (the caller recomputes then, or when the prices or settings change).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Final
 
@@ -65,6 +65,10 @@ class TariffOutlook:
     cheapest_window: PriceWindow | None
     cheap_now: bool | None
     next_update: datetime
+    # What it was computed from: a later outlook of the same schedule and settings
+    # reuses its days (schedules are immutable; new prices make a new schedule).
+    schedule: PriceSchedule | None = field(default=None, compare=False, repr=False)
+    settings: AutomationSettings | None = field(default=None, compare=False, repr=False)
 
     @property
     def in_cheapest_hours(self) -> bool:
@@ -87,31 +91,52 @@ def day_prices(schedule: PriceSchedule, day: LocalDay) -> DayPrices | None:
     return DayPrices(day, tuple(intervals), stats)
 
 
+def _known_day(
+    schedule: PriceSchedule, day: LocalDay, previous: TariffOutlook | None
+) -> DayPrices | None:
+    """Return the prices of ``day``, from ``previous`` if it holds them."""
+    if previous is not None and previous.schedule is schedule:
+        for known in (previous.today, previous.tomorrow):
+            if known is not None and known.day == day:
+                return known
+    return day_prices(schedule, day)
+
+
 def tariff_outlook(
     schedule: PriceSchedule,
     at: datetime,
     tz: tzinfo,
     settings: AutomationSettings,
+    *,
     keep_window: PriceWindow | None = None,
+    previous: TariffOutlook | None = None,
 ) -> TariffOutlook:
     """Return the outlook of ``schedule`` at ``at`` (local days in ``tz``).
 
     ``keep_window`` is the cheapest window found before: while it runs it is kept,
     so that an appliance started in it is not stopped because a later window has
-    become the cheapest of what remains.
+    become the cheapest of what remains. ``previous`` is the last outlook: what
+    time alone does not change (the days' prices, today's cheapest hours) is taken
+    from it when it was computed from the same schedule and settings.
     """
     current = schedule.segment_at(at)
     following = None if current.end is None else schedule.segment_at(current.end)
     today_day = LocalDay.containing(at, tz)
     tomorrow_day = LocalDay.containing(today_day.end, tz)
-    today = day_prices(schedule, today_day)
-    tomorrow = day_prices(schedule, tomorrow_day)
+    today = _known_day(schedule, today_day, previous)
+    tomorrow = _known_day(schedule, tomorrow_day, previous)
 
-    hours = (
-        cheapest_periods(today.intervals, settings.duration)
-        if today is not None
-        else ()
-    )
+    if today is None:
+        hours: tuple[TimeRange, ...] = ()
+    elif (
+        previous is not None
+        and previous.today is today
+        and previous.settings is not None
+        and previous.settings.cheapest_hours == settings.cheapest_hours
+    ):
+        hours = previous.cheapest_hours
+    else:
+        hours = cheapest_periods(today.intervals, settings.duration)
     if keep_window is not None and keep_window.contains(at):
         window: PriceWindow | None = keep_window
     else:
@@ -143,4 +168,6 @@ def tariff_outlook(
         cheapest_window=window,
         cheap_now=cheap_now,
         next_update=next_update,
+        schedule=schedule,
+        settings=settings,
     )

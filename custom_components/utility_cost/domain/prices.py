@@ -117,8 +117,10 @@ class FixedTariff:
     price: float
     tz: tzinfo
     bands: tuple[Band, ...] = ()
-    # minute of the week -> index into _values (0 is the base price)
-    _week: tuple[int, ...] = field(init=False, repr=False, compare=False)
+    # Per weekday: the minutes of the day at which a value starts (the first is 0)
+    # and the index into _values of each (0 is the base price).
+    _starts: tuple[tuple[int, ...], ...] = field(init=False, repr=False, compare=False)
+    _indices: tuple[tuple[int, ...], ...] = field(init=False, repr=False, compare=False)
     _values: tuple[tuple[float, str | None], ...] = field(
         init=False, repr=False, compare=False
     )
@@ -126,14 +128,15 @@ class FixedTariff:
     _breakpoints: tuple[tuple[int, ...], ...] = field(
         init=False, repr=False, compare=False
     )
-    # The candidate instants of the last few search windows (a window around a
-    # day is asked for again and again while a day's segments are walked).
+    # The instants where the price changes, in the last few search windows (a
+    # window around a day is asked for again and again while its segments are
+    # walked).
     _windows: dict[tuple[date, int], list[datetime]] = field(
         init=False, repr=False, compare=False, default_factory=dict
     )
 
     def __post_init__(self) -> None:
-        """Compile the bands into a table of the week's minutes."""
+        """Compile the bands into each weekday's changes of value."""
         if (pair := overlapping_bands(self.bands)) is not None:
             raise ValueError(f"bands {pair[0].name!r} and {pair[1].name!r} overlap")
         week = [0] * MINUTES_PER_WEEK
@@ -143,10 +146,17 @@ class FixedTariff:
             for minute in band.minutes_of_week():
                 week[minute] = index
         breakpoints: list[list[int]] = [[] for _ in range(7)]
+        starts: list[list[int]] = [[] for _ in range(7)]
+        indices: list[list[int]] = [[] for _ in range(7)]
         for minute in range(MINUTES_PER_WEEK):
+            day, of_day = divmod(minute, MINUTES_PER_DAY)
             if values[week[minute]] != values[week[minute - 1]]:
-                breakpoints[minute // MINUTES_PER_DAY].append(minute % MINUTES_PER_DAY)
-        object.__setattr__(self, "_week", tuple(week))
+                breakpoints[day].append(of_day)
+            if of_day == 0 or week[minute] != week[minute - 1]:
+                starts[day].append(of_day)
+                indices[day].append(week[minute])
+        object.__setattr__(self, "_starts", tuple(map(tuple, starts)))
+        object.__setattr__(self, "_indices", tuple(map(tuple, indices)))
         object.__setattr__(self, "_values", tuple(values))
         object.__setattr__(self, "_breakpoints", tuple(map(tuple, breakpoints)))
 
@@ -156,48 +166,48 @@ class FixedTariff:
         return not any(self._breakpoints)
 
     def _value_at(self, at: datetime) -> tuple[float, str | None]:
-        local = at.astimezone(self.tz)
-        minute = local.weekday() * MINUTES_PER_DAY + local.hour * 60 + local.minute
-        return self._values[self._week[minute]]
+        return self._local_value(at.astimezone(self.tz))
+
+    def _local_value(self, local: datetime) -> tuple[float, str | None]:
+        day = local.weekday()
+        position = bisect_right(self._starts[day], local.hour * 60 + local.minute)
+        return self._values[self._indices[day][position - 1]]
 
     def segment_at(self, at: datetime) -> PriceSegment:
         """Return the constant-price segment containing ``at``."""
-        price, label = self._value_at(at)
+        local = at.astimezone(self.tz)
+        price, label = self._local_value(local)
         if self.is_constant:
             return PriceSegment(None, None, price, label)
-        day = at.astimezone(self.tz).date()
-        value = (price, label)
+        day = local.date()
         # Most segments end and start within a day of ``at``: look there first, and
-        # over the whole week (and more) only when the price holds longer.
+        # over the whole week (and more) only when the price holds longer. A
+        # weekly schedule that changes at all changes within any 8 days.
+        start = end = None
         for radius in (_NEAR_DAYS, _SEARCH_DAYS):
-            candidates = self._window(day, radius)
-            position = bisect_right(candidates, at)
-            end = next(
-                (c for c in candidates[position:] if self._value_at(c) != value), None
-            )
-            start = next(
-                (
-                    c
-                    for c in reversed(candidates[:position])
-                    if self._value_at(c - _ONE_SECOND) != value
-                ),
-                None,
-            )
+            changes = self._window(day, radius)
+            position = bisect_right(changes, at)
+            start = changes[position - 1] if position > 0 else None
+            end = changes[position] if position < len(changes) else None
             if start is not None and end is not None:
                 break
         return PriceSegment(start, end, price, label)
 
     def _window(self, day: date, radius: int) -> list[datetime]:
-        """Return the candidates of ``radius`` days around ``day`` (a few are kept)."""
+        """Return the changes of ``radius`` days around ``day`` (a few are kept)."""
         windows = self._windows
-        if (candidates := windows.get((day, radius))) is None:
-            candidates = self._candidates(
-                day - timedelta(days=radius), day + timedelta(days=radius)
-            )
+        if (changes := windows.get((day, radius))) is None:
+            changes = [
+                candidate
+                for candidate in self._candidates(
+                    day - timedelta(days=radius), day + timedelta(days=radius)
+                )
+                if self._value_at(candidate) != self._value_at(candidate - _ONE_SECOND)
+            ]
             if len(windows) >= _WINDOWS_KEPT:
                 del windows[next(iter(windows))]
-            windows[day, radius] = candidates
-        return candidates
+            windows[day, radius] = changes
+        return changes
 
     def _candidates(self, first: date, last: date) -> list[datetime]:
         """Instants in [first, last] local days at which the price may change.
