@@ -1,9 +1,9 @@
 """The Home Assistant half of benchmarks/octopus_import.py (run by it under pytest).
 
-A year of half-hourly consumption of the fake Octopus API's import meter (17,520
-rows) and its Agile rates, fetched with this integration's client, priced per
-half-hour (domain/octopus.py) and imported as hourly statistics into a real
-recorder (statistics.py): once with the largest page the API allows and
+Years of half-hourly consumption (``BENCH_YEARS``, default one: 17,520 rows) of the
+fake Octopus API's import meter and its Agile rates, fetched with this integration's
+client, priced per half-hour (domain/octopus.py) and imported as hourly statistics
+into a real recorder (statistics.py): once with the largest page the API allows and
 once with its default page of 100 rows, in one run.
 """
 
@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
 from datetime import timedelta
+import os
 import time
 from typing import Any
 
 import aiohttp
-from homeassistant.components.recorder import Recorder
+from homeassistant.components.recorder import Recorder, get_instance
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.components.recorder.common import (
@@ -71,18 +72,23 @@ async def octopus() -> AsyncGenerator[FakeOctopus]:
     await fake.stop()
 
 
+def years() -> int:
+    """Return how many years of history to import (``BENCH_YEARS``, default 1)."""
+    return int(os.environ.get("BENCH_YEARS", "1"))
+
+
 def wall_clock() -> float:
     """Return a monotonic wall clock in seconds that freezegun does not freeze."""
     return time.clock_gettime(time.CLOCK_MONOTONIC)
 
 
 @pytest.mark.parametrize("page_size", [MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE])
-async def test_import_a_year(
+async def test_import_history(
     hass: HomeAssistant, octopus: FakeOctopus, page_size: int
 ) -> None:
-    """Fetch, price and import a year; record the time of each part."""
+    """Fetch, price and import the history; record the time of each part."""
     end = octopus.data_until
-    start = end - timedelta(days=365)
+    start = end - timedelta(days=365 * years())
     stats = meter_statistics(
         f"octopus_{IMPORT_MPAN}_{IMPORT_SERIAL}{page_size}", "Bench", "GBP"
     )
@@ -110,6 +116,8 @@ async def test_import_a_year(
     await async_wait_recording_done(hass)
     imported = wall_clock()
     RESULTS[str(page_size)] = {
+        "engine": get_instance(hass).dialect_name,
+        "years": years(),
         "rows": len(rows),
         "hours": written,
         "statistics_rows": 2 * written,

@@ -7,6 +7,7 @@ measured to the JSON file named by ``BENCH_RESULTS``, which this returns.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 import json
 import os
 from pathlib import Path
@@ -25,8 +26,13 @@ def save_results(results: dict[str, Any]) -> None:
     )
 
 
-def run_ha_half(module: str, settings: dict[str, str]) -> dict[str, Any]:
-    """Run ``benchmarks/<module>`` with ``settings`` in its environment."""
+def run_ha_half(
+    module: str, settings: dict[str, str], args: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Run ``benchmarks/<module>`` with ``settings`` in its environment.
+
+    ``args`` go to pytest (``--dburl`` to run on another database, ``-k``).
+    """
     with tempfile.TemporaryDirectory() as folder:
         results_file = Path(folder) / "results.json"
         env = {**os.environ, **settings, "BENCH_RESULTS": str(results_file)}
@@ -42,6 +48,7 @@ def run_ha_half(module: str, settings: dict[str, str]) -> dict[str, Any]:
                 "--no-cov",
                 "-o",
                 "addopts=",
+                *args,
             ],
             cwd=ROOT,
             env=env,

@@ -291,6 +291,8 @@ async def advance(
     least that often, and a meter skips a longer silence as a clock jump.
     """
     step = timedelta(minutes=1)
+    # What happened at this instant (a state just set) is handled at this instant.
+    await hass.async_block_till_done()
     while delta > timedelta(0):
         freezer.tick(min(step, delta))
         delta -= step

@@ -19,6 +19,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
+    async_fire_time_changed,
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
@@ -27,6 +28,7 @@ from custom_components.utility_cost.const import (
     CONF_TARIFF,
     DOMAIN,
     EVENT_SESSION_ENDED,
+    METER_SAVE_DELAY_S,
 )
 
 from .conftest import (
@@ -157,6 +159,41 @@ async def test_busy_source_is_written_within_the_save_delay(
         await set_power(hass, 1000 + step)
     assert STORE_KEY in hass_storage
     assert stored_meter(hass_storage)["ledger"]["energy_kwh"] > 0
+
+
+async def test_a_held_power_is_written_every_save_delay(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    washer: MockConfigEntry,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
+) -> None:
+    """A silent source at 1 kW: what a crash would lose never exceeds 30 s of it.
+
+    The store is looked at every 10 s, as a crash at that instant would find it; the
+    energy it holds is compared with the exact 1 kW x the time elapsed.
+    """
+    await set_power(hass, 1000)
+    await setup_entries(hass, tariff, washer)
+    worst = timedelta(0)
+    elapsed = timedelta(0)
+    while elapsed < timedelta(minutes=5):
+        freezer.tick(timedelta(seconds=10))
+        elapsed += timedelta(seconds=10)
+        async_fire_time_changed(hass)
+        await hass.async_block_till_done(wait_background_tasks=True)
+        stored_kwh = (
+            stored_meter(hass_storage)["ledger"]["energy_kwh"]
+            if STORE_KEY in hass_storage
+            else 0.0
+        )
+        unsaved = elapsed - timedelta(hours=stored_kwh)  # 1 kWh per hour at 1 kW
+        worst = max(worst, unsaved)
+    assert worst <= timedelta(seconds=METER_SAVE_DELAY_S)
+    # What is shown is what was written (published after the write).
+    assert state_value(hass, "sensor.washer_energy") == pytest.approx(
+        stored_meter(hass_storage)["ledger"]["energy_kwh"], abs=1e-3
+    )
 
 
 async def test_stop_accrues_up_to_the_stop_and_writes(

@@ -125,15 +125,20 @@ async def test_tracked_sensor_entities(
     await snapshot_platform(hass, entity_registry, snapshot, washer.entry_id)
 
 
-async def test_week_and_year_sensors_are_disabled_by_default(
+async def test_less_used_period_sensors_are_disabled_by_default(
     hass: HomeAssistant,
     tariff: MockConfigEntry,
     washer: MockConfigEntry,
     entity_registry: er.EntityRegistry,
 ) -> None:
-    """Less used period sensors start disabled."""
+    """Less used period sensors start disabled (each enabled total costs rows)."""
     await setup_entries(hass, tariff, washer)
+    for key in ("energy_today", "cost_today", "cost_this_month"):
+        entry = entity_registry.async_get(f"sensor.washer_{key}")
+        assert entry is not None
+        assert entry.disabled_by is None
     for key in (
+        "energy_this_month",
         "energy_this_week",
         "cost_this_week",
         "energy_this_year",

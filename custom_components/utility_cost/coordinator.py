@@ -514,15 +514,23 @@ class MeterCoordinator(UtilityCostCoordinator[Meter]):
         self._changed(self.runtime.reading(at, value))
 
     def _changed(self, changed: bool) -> None:
-        if changed:
+        # A held power books energy from now on: it is written within the delay.
+        if changed or self.meter.accruing:
             self.store.schedule_save()
 
     @callback
     def _saved(self) -> None:
-        """Show what was written; write again if sessions were announced."""
+        """Show what was written; write again if sessions were announced.
+
+        While a power is held the next write is scheduled at once: energy booked
+        since the last write is then never more than the save delay's worth, even
+        when the source stays silent (a crash loses at most that).
+        """
         changed, announced = self.runtime.publish()
         if announced:
             self.store.schedule_save(0)
+        elif self.meter.accruing:
+            self.store.schedule_save()
         if changed:
             self.async_update_listeners()
 

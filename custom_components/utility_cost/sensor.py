@@ -220,8 +220,10 @@ COST_DECIMALS = 3
 
 
 def _period_sensors(
-    period: Period, enabled: bool
+    period: Period, enabled: bool, energy_enabled: bool | None = None
 ) -> tuple[MeterSensorEntityDescription, ...]:
+    """Return a period's energy and cost sensors (energy as ``enabled`` unless set)."""
+
     def last_reset(figures: MeterFigures) -> datetime | None:
         return figures.periods[period].start
 
@@ -233,7 +235,9 @@ def _period_sensors(
             state_class=SensorStateClass.TOTAL,
             native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
             suggested_display_precision=3,
-            entity_registry_enabled_default=enabled,
+            entity_registry_enabled_default=(
+                enabled if energy_enabled is None else energy_enabled
+            ),
             value_fn=lambda figures: figures.periods[period].energy_kwh,
             last_reset_fn=last_reset,
             state_decimals=ENERGY_DECIMALS,
@@ -284,7 +288,11 @@ METER_SENSORS: tuple[MeterSensorEntityDescription, ...] = (
     ),
     *_period_sensors(Period.DAY, enabled=True),
     *_period_sensors(Period.WEEK, enabled=False),
-    *_period_sensors(Period.MONTH, enabled=True),
+    # Enabled by default: what a household asks of an appliance (today's energy
+    # and cost, this month's cost, the last run) and the lifetime totals that the
+    # Energy dashboard and long-term statistics use. Every enabled total is one
+    # more row at every change and one more statistic, so the rest start disabled.
+    *_period_sensors(Period.MONTH, enabled=True, energy_enabled=False),
     *_period_sensors(Period.YEAR, enabled=False),
     MeterSensorEntityDescription(
         key="last_session_energy",

@@ -192,6 +192,8 @@ class TariffLink:
             )
             return None if scoped is None else scoped.schedule
         if isinstance(live, LiveTariff):
+            # The loaded entry's schedule is shared by every meter priced by it.
+            self._options = self._schedule = None
             return live.schedule
         if entry.data[CONF_ENTRY_TYPE] != EntryType.FIXED_TARIFF:
             return None

@@ -139,6 +139,11 @@ class Meter:
         if measured and self.hourly is None:
             self.hourly = HourlyTotals()
 
+    @property
+    def accruing(self) -> bool:
+        """Return True if a held power is accruing energy (it may change any time)."""
+        return self.kind is SourceKind.POWER and bool(self.integrator.power_w)
+
     def reading(
         self,
         at: datetime,
