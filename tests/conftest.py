@@ -74,6 +74,13 @@ NIGHT_BAND: dict[str, Any] = {
 }
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses the recorder, so it can run on another database."""
+    for item in items:
+        if "recorder_mock" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.recorder)
+
+
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(
     enable_custom_integrations: None,
