@@ -155,19 +155,22 @@ async def test_power_is_integrated_and_priced(
     washer: MockConfigEntry,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    """Steady power is re-evaluated every minute; each kWh costs 0.25.
+    """Steady power is counted up to every write; each kWh costs 0.25.
 
-    The entities show what the meter last wrote: at most 30 s after a change, counted
-    up to the instant of writing.
+    The entities show what the meter last wrote: while a power is held, a write
+    every 30 s, counted up to the instant of writing.
     """
     await set_power(hass, 0)
     await setup_entries(hass, tariff, washer)
     await set_power(hass, 1500)
+    await advance(hass, freezer, timedelta(seconds=20))
+    assert state_value(hass, "sensor.washer_energy") == 0  # not written yet
+    await advance(hass, freezer, timedelta(seconds=10))
+    # Written at 30 s: 1500 W for 30 s = 1.5 * 30 / 3600 = 0.0125 kWh, cost 0.003125.
+    assert state_value(hass, "sensor.washer_energy") == shown_energy(0.0125)
+    assert state_value(hass, "sensor.washer_cost") == shown_cost(0.003125)
     await advance(hass, freezer, timedelta(seconds=60))
-    # Counted every minute, written 30 s later: nothing shown yet.
-    assert state_value(hass, "sensor.washer_energy") == 0
-    await advance(hass, freezer, timedelta(seconds=30))
-    # Written at 90 s: 1500 W for 90 s = 1.5 * 90 / 3600 = 0.0375 kWh, cost 0.009375.
+    # And again at 60 and 90 s, with no reading meanwhile: 0.0375 kWh.
     assert state_value(hass, "sensor.washer_energy") == shown_energy(0.0375)
     assert state_value(hass, "sensor.washer_cost") == shown_cost(0.009375)
     await advance(hass, freezer, timedelta(minutes=38, seconds=30))
