@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Generator
 from datetime import timedelta
 import os
-import time
 from typing import Any
 
 import aiohttp
@@ -23,7 +22,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from benchmarks.ha_run import save_results
+from benchmarks.ha_run import save_results, wall_clock
 from custom_components.utility_cost.api.octopus import (
     ELECTRICITY,
     MAX_PAGE_SIZE,
@@ -75,11 +74,6 @@ async def octopus() -> AsyncGenerator[FakeOctopus]:
 def years() -> int:
     """Return how many years of history to import (``BENCH_YEARS``, default 1)."""
     return int(os.environ.get("BENCH_YEARS", "1"))
-
-
-def wall_clock() -> float:
-    """Return a monotonic wall clock in seconds that freezegun does not freeze."""
-    return time.clock_gettime(time.CLOCK_MONOTONIC)
 
 
 @pytest.mark.parametrize("page_size", [MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE])

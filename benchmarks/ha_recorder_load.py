@@ -45,7 +45,7 @@ from sqlalchemy import text
 
 import custom_components.utility_cost  # noqa: F401 - puts this repository's integration first
 
-from .ha_run import save_results
+from .ha_run import save_results, wall_clock
 from .profiles import power_trace
 
 ATTRS = {
@@ -103,11 +103,6 @@ def write_results() -> Generator[None]:
     """Write what the three runs measured, for recorder_load.py."""
     yield
     save_results(RESULTS)
-
-
-def wall_clock() -> float:
-    """Return a monotonic wall clock that freezegun does not freeze."""
-    return time.clock_gettime(time.CLOCK_MONOTONIC)
 
 
 async def _prepare(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:

@@ -14,9 +14,15 @@ from pathlib import Path
 import subprocess
 import sys
 import tempfile
+import time
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def wall_clock() -> float:
+    """Return a monotonic wall clock in seconds that freezegun does not freeze."""
+    return time.clock_gettime(time.CLOCK_MONOTONIC)
 
 
 def save_results(results: dict[str, Any]) -> None:

@@ -4,15 +4,16 @@ Both pipelines get the same power state changes, at the same simulated instants,
 priced by the same tariff: a fixed tariff of this integration with 24 one-hour bands
 (so its current-price sensor changes every hour). Time is frozen and moved by the
 harness; what is measured is the wall time Home Assistant spends handling each state
-change (and the minute ticks) until it is idle again.
+change (and the minute ticks) until it is idle again, with the recorder recording
+every state as in production.
 """
 
 from __future__ import annotations
 
 from collections.abc import Generator
 from itertools import pairwise
+import logging
 import os
-import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,19 +30,16 @@ from pytest_homeassistant_custom_component.common import (
 
 import custom_components.utility_cost  # noqa: F401 - puts this repository's integration first
 
-from .ha_run import save_results
+from .ha_run import save_results, wall_clock
 from .profiles import START, hourly_price, power_trace
 
 SOURCE = "sensor.bench_power"
 ATTRS = {"unit_of_measurement": "W", "device_class": "power"}
 TZ = ZoneInfo("Europe/Madrid")
 RESULTS: dict[str, Any] = {}
-
-
-@pytest.fixture
-def recorder_config() -> dict[str, Any]:
-    """Record nothing: the recorder is only there because the energy component needs it."""
-    return {"exclude": {"domains": ["sensor"]}}
+# The recorder records every state, as in production. The test plugin logs every
+# SQL statement at INFO, which production does not: that would be most of the time.
+logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
 
 
 @pytest.fixture(autouse=True)
@@ -55,11 +53,6 @@ def write_results() -> Generator[None]:
     yield
     RESULTS["reference_kwh"], RESULTS["reference_cost"] = reference(readings())
     save_results(RESULTS)
-
-
-def wall_clock() -> float:
-    """Return a monotonic wall clock in seconds that freezegun does not freeze."""
-    return time.clock_gettime(time.CLOCK_MONOTONIC)
 
 
 def readings() -> int:

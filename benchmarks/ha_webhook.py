@@ -18,7 +18,6 @@ from collections.abc import Generator
 from datetime import timedelta
 import json
 import os
-import time
 from typing import Any
 
 from aiohttp import web
@@ -32,7 +31,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 import custom_components.utility_cost  # noqa: F401 - puts this repository's integration first
 
-from .ha_run import save_results
+from .ha_run import save_results, wall_clock
 
 WEBHOOK_ID = "bench-webhook"
 CONCURRENCY = 10
@@ -49,11 +48,6 @@ def write_results() -> Generator[None]:
     """Write what was measured, for webhook_ingest.py."""
     yield
     save_results(RESULTS)
-
-
-def wall_clock() -> float:
-    """Return a monotonic wall clock in seconds that freezegun does not freeze."""
-    return time.clock_gettime(time.CLOCK_MONOTONIC)
 
 
 def readings() -> int:

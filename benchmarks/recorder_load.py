@@ -32,17 +32,23 @@ PIPELINES = {
 }
 
 
-def load_table(results: dict[str, Any]) -> list[str]:
-    """Rows per pipeline: its cost above the sources-only run, per source change."""
+LOAD_HEADER = [
+    (
+        "| engine | pipeline | states rows | DB bytes | short-term stat rows "
+        "| CPU ms (total) | CPU ms (pipeline) | MiB per sensor | entities "
+        "| long-term statistics |"
+    ),
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+]
+
+
+def load_rows(results: dict[str, Any]) -> tuple[list[str], str]:
+    """Rows per pipeline (its cost above the sources-only run, per source change).
+
+    Return the table rows and a line comparing the two pipelines.
+    """
     base = results["sources"]
-    lines = [
-        (
-            "| engine | pipeline | states rows | DB bytes | short-term stat rows "
-            "| CPU ms (total) | CPU ms (pipeline) | MiB per sensor | entities "
-            "| long-term statistics |"
-        ),
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
+    rows: list[str] = []
     per: dict[str, dict[str, float]] = {}
     for name, label in PIPELINES.items():
         run = results[name]
@@ -56,7 +62,7 @@ def load_table(results: dict[str, Any]) -> list[str]:
             "memory": (run["memory_bytes"] - base["memory_bytes"]) / sensors / 2**20,
         }
         figures = per[name]
-        lines.append(
+        rows.append(
             f"| {run['engine']} | {label} | {figures['rows']:.3f} | "
             f"{figures['bytes']:,.0f} | {run['statistics_rows'] / changes:.3f} | "
             f"{figures['cpu']:.3f} | {figures['pipeline_cpu']:.3f} | "
@@ -64,9 +70,8 @@ def load_table(results: dict[str, Any]) -> list[str]:
             f"{run['statistics'] / sensors:.1f} |"
         )
     ours, helpers = per["utility_cost"], per["helpers"]
-    lines.append("")
-    lines.append(
-        f"{results['sources']['engine']}: utility_cost / helpers: rows "
+    summary = (
+        f"{base['engine']}: utility_cost / helpers: rows "
         f"{ours['rows'] / helpers['rows']:.2f}x, bytes "
         f"{ours['bytes'] / helpers['bytes']:.2f}x, CPU (total) "
         f"{ours['cpu'] / helpers['cpu']:.2f}x, CPU (pipeline) "
@@ -74,7 +79,7 @@ def load_table(results: dict[str, Any]) -> list[str]:
         f"{ours['memory'] / helpers['memory']:.2f}x "
         f"({base['source_changes']:,} source changes per run)"
     )
-    return lines
+    return rows, summary
 
 
 def octopus_row(results: dict[str, Any]) -> str:
@@ -103,7 +108,8 @@ def main() -> None:
     engines: list[list[str]] = [[]] + [
         ["--dburl", url, "--drop-existing-db"] for url in args.dburl
     ]
-    load: list[str] = []
+    load = list(LOAD_HEADER)
+    summaries: list[str] = []
     octopus = [
         (
             "| engine | years | half-hours | statistics rows | fetch s | price s "
@@ -112,9 +118,9 @@ def main() -> None:
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for engine in engines:
-        results = run_ha_half("ha_recorder_load.py", settings, engine)
-        table = load_table(results)
-        load.extend(table if not load else table[2:])
+        rows, summary = load_rows(run_ha_half("ha_recorder_load.py", settings, engine))
+        load.extend(rows)
+        summaries.append(summary)
         octopus.append(
             octopus_row(
                 run_ha_half(
@@ -129,6 +135,8 @@ def main() -> None:
         " min, per source change",
         "",
         *load,
+        "",
+        *summaries,
         "",
         f"Table 2 - {args.years} years of Octopus half-hours into the statistics",
         "",
