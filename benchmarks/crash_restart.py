@@ -19,9 +19,8 @@ recorder statistics sums against their states, the log's "not strictly
 increasing" warnings, and whether any session was announced twice or overlaps
 another.
 
-Run: ``.venv/bin/python benchmarks/crash_restart.py`` (about 20 minutes;
-``--lives`` and ``--seed`` change it). Needs ``scripts/setup --develop``'s packages
-only for the web UI, not here.
+Run: ``.venv/bin/python benchmarks/crash_restart.py`` (about 25 minutes;
+``--lives`` and ``--seed`` change it); the test requirements suffice.
 """
 
 from __future__ import annotations
