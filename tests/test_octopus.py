@@ -33,7 +33,6 @@ from pytest_homeassistant_custom_component.typing import (
 )
 
 from custom_components.utility_cost.const import DOMAIN
-from custom_components.utility_cost.domain.octopus import bill_cost
 from tests.fakes.octopus import (
     ACCOUNT,
     API_KEY,
@@ -121,9 +120,8 @@ def _agile_day_cost(day: datetime) -> float:
     total = 0.0
     for i in range(48):
         at = day + i * HALF_HOUR
-        total += bill_cost(
-            consumption_kwh(at, "import"), round(agile_pence(at) * 1.05, 4) / 100
-        )
+        # Each half-hour: its kWh times its rate, not rounded to a penny.
+        total += consumption_kwh(at, "import") * round(agile_pence(at) * 1.05, 4) / 100
     return total
 
 
@@ -287,7 +285,7 @@ async def test_history_is_imported_with_its_cost(
         consumption_kwh(start + i * HALF_HOUR, "import") for i in range(30 * 48)
     )
     assert rows[-1]["sum"] == pytest.approx(expected)
-    # The last day is all Agile; its cost is the half-hours' bill costs.
+    # The last day is all Agile; its cost is the half-hours' exact costs.
     cost = await _sums(hass, f"{IMPORT_ID}_cost")
     day_cost = cost[-1]["sum"] - cost[-25]["sum"]
     assert day_cost == pytest.approx(_agile_day_cost(TODAY - timedelta(days=1)))
@@ -297,8 +295,11 @@ async def test_history_is_imported_with_its_cost(
     hour = next(
         r for r in cost if r["start"] == (change_day + timedelta(hours=13)).timestamp()
     )
-    kwh = consumption_kwh(change_day + timedelta(hours=13), "import")
-    assert hour["state"] == pytest.approx(2 * bill_cost(kwh, 0.315), abs=0.011)
+    kwh = sum(
+        consumption_kwh(change_day + timedelta(hours=13) + i * HALF_HOUR, "import")
+        for i in range(2)
+    )
+    assert hour["state"] == pytest.approx(kwh * 0.315, abs=1e-6)
     # Export and gas (SMETS2: m3 to kWh at 38.8 MJ/m3).
     export = await _sums(hass, f"{EXPORT_ID}_consumption")
     assert export[-1]["sum"] > 0

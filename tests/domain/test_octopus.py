@@ -16,7 +16,6 @@ from custom_components.utility_cost.domain.octopus import (
     RateRow,
     TariffCode,
     agreements_in_force,
-    bill_cost,
     clip_intervals,
     complete_days,
     economy7_intervals,
@@ -83,7 +82,9 @@ def test_not_tariff_codes(code: str) -> None:
         (" a-1b2c3d4e ", "A-1B2C3D4E"),
         ("A-1B2C3D4", None),
         ("B-1B2C3D4E", None),
-        ("A-1B2C3D4G", None),
+        ("A-HOLD0001", "A-HOLD0001"),  # letters beyond F: a real shape
+        ("a-hold0001", "A-HOLD0001"),
+        ("A-1B2C3D4-", None),
         ("1B2C3D4E", None),
     ],
 )
@@ -219,19 +220,6 @@ def test_gas_conversion() -> None:
     assert gas_kwh(0.0, 38.8) == 0
 
 
-@pytest.mark.parametrize(
-    ("kwh", "price", "cost"),
-    [
-        (0.234, 0.2512, 0.06),  # 0.23 kWh x 25.12p = 5.78p -> 6p
-        (0.004, 0.30, 0.0),  # under 0.01 kWh
-        (1.0, -0.05, -0.05),  # Agile pays
-        (0.125, 0.20, 0.02),  # 0.12 kWh (round half to even) x 20p = 2.4p -> 2p
-    ],
-)
-def test_bill_rounding(kwh: float, price: float, cost: float) -> None:
-    assert bill_cost(kwh, price) == pytest.approx(cost)
-
-
 def _half_hours(start: datetime, count: int, kwh: float) -> list[Consumption]:
     step = timedelta(minutes=30)
     return [
@@ -256,6 +244,20 @@ def test_hourly_totals_price_each_half_hour() -> None:
     ]
 
 
+def test_half_hour_costs_are_not_rounded_to_a_penny() -> None:
+    """A day of small half-hours: rounding each to a penny would lose about 4 %."""
+    prices = IntervalSchedule(
+        [PriceInterval(utc(2026, 1, 12), utc(2026, 1, 13), 0.2512)]
+    )
+    totals = hourly_totals(
+        _half_hours(utc(2026, 1, 12), 48, 0.234), prices, gas_cv=None
+    )
+    day_cost = sum(hour.cost or 0.0 for hour in totals)
+    assert day_cost == pytest.approx(48 * 0.234 * 0.2512, abs=1e-5)
+    # What penny rounding gave: 48 x round(0.23 x 25.12p) = 48 x 6p.
+    assert abs(day_cost - 48 * 0.06) > 0.02
+
+
 def test_hourly_totals_of_gas_in_cubic_metres() -> None:
     prices = IntervalSchedule([PriceInterval(utc(2026, 1, 1), utc(2026, 2, 1), 0.06)])
     totals = hourly_totals(
@@ -263,7 +265,7 @@ def test_hourly_totals_of_gas_in_cubic_metres() -> None:
     )
     kwh = gas_kwh(0.1, 38.8)
     assert totals == [
-        HourTotal(utc(2026, 1, 12, 10), round(2 * kwh, 6), 2 * bill_cost(kwh, 0.06))
+        HourTotal(utc(2026, 1, 12, 10), round(2 * kwh, 6), round(2 * kwh * 0.06, 6))
     ]
 
 
