@@ -291,11 +291,15 @@ async def test_token_gives_the_export_price(
 
 
 async def test_export_price_fetched_again_alone(
-    hass: HomeAssistant, fake_esios: FakeEsios, freezer: FrozenDateTimeFactory
+    hass: HomeAssistant,
+    fake_esios: FakeEsios,
+    freezer: FrozenDateTimeFactory,
+    hass_storage: dict[str, Any],
 ) -> None:
-    """The export price fails once: only it is asked for again."""
+    """The export price fails once: only it is asked for again, and it is stored."""
     fake_esios.fail(500, path_contains="/1739")
-    await setup_entries(hass, esios_entry(fake_esios, token=TOKEN))
+    entry = esios_entry(fake_esios, token=TOKEN)
+    await setup_entries(hass, entry)
     export = "sensor.pvpc_peninsula_export_price"
     assert hass.states.get(export).state == "unknown"
     assert state_value(hass, PRICE) == kwh(FIXTURE_DAY_MWH[10])
@@ -303,6 +307,13 @@ async def test_export_price_fetched_again_alone(
     assert state_value(hass, export) == kwh(export_mwh(FIXTURE_DAY_MWH)[10])
     assert fake_esios.count("/indicators/1001") == 1
     assert fake_esios.count("/indicators/1739") == 2
+    # Fetched alone, it is stored: a restart with ESIOS down still knows it.
+    stored = hass_storage[esios_store_key(entry.entry_id)]["data"]
+    assert sorted(stored["export"]) == ["2026-01-12"]
+    fake_esios.fail(503, times=1000)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert state_value(hass, export) == kwh(export_mwh(FIXTURE_DAY_MWH)[10])
 
 
 async def test_refused_token_asks_for_a_new_one(

@@ -123,6 +123,7 @@ class PvpcPrices:
         attempt); any other failure is recorded, and the next attempt is later.
         """
         added: list[date] = []
+        exported = False
         wait: timedelta | None = None
         for day in wanted_days(now, self.zone, self._complete()):
             try:
@@ -131,13 +132,16 @@ class PvpcPrices:
                     added.append(day)
                 if self.client.has_token and day not in self.export_days:
                     self.export_days[day] = await self.client.export_prices(day)
+                    exported = True
             except EsiosAuthenticationError:
                 self.next_attempt = None
                 raise
             except EsiosError as err:
                 wait = self._failed(now, day, err)
                 break
-        if added:
+        if added or exported:
+            # Export prices are kept like import prices: after a restart with ESIOS
+            # down, the export price of today is still known.
             self._prune(now)
             await self._store.async_save()
         if wait is None:
