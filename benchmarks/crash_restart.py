@@ -391,11 +391,14 @@ def report(
         "| restored >= published | sessions |"
     )
     print("|---:|---|---:|---:|---:|:---:|---:|")
-    lives = [*results, final]
+    # Each stop's loss: what was exact at it, less what the next start restored,
+    # less what earlier stops already lost.
+    losses: list[tuple[str, float]] = []
     deficit = 0.0
-    for before, after in itertools.pairwise(lives):
+    for before, after in itertools.pairwise([*results, final]):
         lost = (before.exact_power_kwh - after.restored_power_kwh) * 1000 - deficit
         deficit += lost
+        losses.append((before.how, lost))
         kept = after.restored_power_kwh + 5e-4 >= before.published_power_kwh and (
             after.restored_meter_kwh + 5e-4 >= before.published_meter_kwh
         )
@@ -414,12 +417,6 @@ def report(
         )
         overlaps += sum(1 for a, b in itertools.pairwise(spans) if b[0] < a[1])
     kills = sum(1 for life in results if life.how == "kill")
-    losses = []
-    deficit = 0.0
-    for before, after in itertools.pairwise(lives):
-        lost = (before.exact_power_kwh - after.restored_power_kwh) * 1000 - deficit
-        deficit += lost
-        losses.append((before.how, lost))
     kill_losses = [lost for how, lost in losses if how == "kill"]
     graceful_losses = [lost for how, lost in losses if how == "graceful"]
     print()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from datetime import UTC, datetime, timedelta
+import functools
 import inspect
 import logging
 import os
@@ -145,6 +146,7 @@ async def _feed(
     return cpu, wall, changes
 
 
+@functools.cache
 def _mock_storage_line() -> int:
     """Return the line where the harness keeps a copy of what a store writes."""
     lines = inspect.getsource(harness).splitlines()

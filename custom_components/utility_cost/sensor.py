@@ -220,9 +220,9 @@ COST_DECIMALS = 3
 
 
 def _period_sensors(
-    period: Period, enabled: bool, energy_enabled: bool | None = None
+    period: Period, *, energy: bool, cost: bool
 ) -> tuple[MeterSensorEntityDescription, ...]:
-    """Return a period's energy and cost sensors (energy as ``enabled`` unless set)."""
+    """Return a period's energy and cost sensors, enabled by default or not."""
 
     def last_reset(figures: MeterFigures) -> datetime | None:
         return figures.periods[period].start
@@ -235,9 +235,7 @@ def _period_sensors(
             state_class=SensorStateClass.TOTAL,
             native_unit_of_measurement=UnitOfEnergy.KILO_WATT_HOUR,
             suggested_display_precision=3,
-            entity_registry_enabled_default=(
-                enabled if energy_enabled is None else energy_enabled
-            ),
+            entity_registry_enabled_default=energy,
             value_fn=lambda figures: figures.periods[period].energy_kwh,
             last_reset_fn=last_reset,
             state_decimals=ENERGY_DECIMALS,
@@ -248,7 +246,7 @@ def _period_sensors(
             device_class=SensorDeviceClass.MONETARY,
             state_class=SensorStateClass.TOTAL,
             suggested_display_precision=2,
-            entity_registry_enabled_default=enabled,
+            entity_registry_enabled_default=cost,
             monetary=True,
             value_fn=lambda figures: figures.periods[period].cost,
             last_reset_fn=last_reset,
@@ -286,14 +284,14 @@ METER_SENSORS: tuple[MeterSensorEntityDescription, ...] = (
         value_fn=lambda figures: figures.cost,
         state_decimals=COST_DECIMALS,
     ),
-    *_period_sensors(Period.DAY, enabled=True),
-    *_period_sensors(Period.WEEK, enabled=False),
+    *_period_sensors(Period.DAY, energy=True, cost=True),
+    *_period_sensors(Period.WEEK, energy=False, cost=False),
     # Enabled by default: what a household asks of an appliance (today's energy
     # and cost, this month's cost, the last run) and the lifetime totals that the
     # Energy dashboard and long-term statistics use. Every enabled total is one
     # more row at every change and one more statistic, so the rest start disabled.
-    *_period_sensors(Period.MONTH, enabled=True, energy_enabled=False),
-    *_period_sensors(Period.YEAR, enabled=False),
+    *_period_sensors(Period.MONTH, energy=False, cost=True),
+    *_period_sensors(Period.YEAR, energy=False, cost=False),
     MeterSensorEntityDescription(
         key="last_session_energy",
         translation_key="last_session_energy",

@@ -67,8 +67,8 @@ class TariffOutlook:
     next_update: datetime
     # What it was computed from: a later outlook of the same schedule and settings
     # reuses its days (schedules are immutable; new prices make a new schedule).
-    schedule: PriceSchedule | None = field(default=None, compare=False, repr=False)
-    settings: AutomationSettings | None = field(default=None, compare=False, repr=False)
+    schedule: PriceSchedule = field(compare=False, repr=False)
+    settings: AutomationSettings = field(compare=False, repr=False)
 
     @property
     def in_cheapest_hours(self) -> bool:
@@ -131,7 +131,6 @@ def tariff_outlook(
     elif (
         previous is not None
         and previous.today is today
-        and previous.settings is not None
         and previous.settings.cheapest_hours == settings.cheapest_hours
     ):
         hours = previous.cheapest_hours
