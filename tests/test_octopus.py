@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import AsyncGenerator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder.statistics import statistics_during_period
@@ -15,6 +17,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -35,6 +38,7 @@ from pytest_homeassistant_custom_component.typing import (
 from custom_components.utility_cost.const import DOMAIN
 from tests.fakes.octopus import (
     ACCOUNT,
+    AGILE_FROM,
     API_KEY,
     EXPORT_MPAN,
     EXPORT_SERIAL,
@@ -362,20 +366,59 @@ async def test_catch_up_imports_only_new_days(
 async def test_busy_api_backs_off_and_keeps_what_was_imported(
     hass: HomeAssistant, octopus: FakeOctopus, freezer: FrozenDateTimeFactory
 ) -> None:
+    """Without Retry-After the interval doubles; the history sensors stay."""
     entry = octopus_entry(octopus)
     await _setup(hass, entry)
     coordinator = entry.runtime_data
+    sensor = f"sensor.octopus_electricity_{IMPORT_MPAN}_previous_day_consumption"
+    shown = hass.states.get(sensor).state
     octopus.fail(429, '{"detail": "Request was throttled."}', times=5)
     octopus.data_until += timedelta(days=1)
     for expected in (60, 120):
         await advance(hass, freezer, coordinator.update_interval)
         assert not coordinator.last_update_success
         assert coordinator.update_interval == timedelta(minutes=expected)
-    state = hass.states.get(
-        f"sensor.octopus_electricity_{IMPORT_MPAN}_previous_day_consumption"
+    # What was imported did not change: the figures stay, and say why they wait.
+    assert hass.states.get(sensor).state == shown
+    assert (
+        hass.states.get(
+            f"sensor.octopus_electricity_{IMPORT_MPAN}_standing_charge"
+        ).state
+        == "0.4725"
     )
-    assert state.state == "unavailable"
+    freshness = hass.states.get(f"sensor.octopus_electricity_{IMPORT_MPAN}_data_up_to")
+    assert freshness.state == "2026-01-12T00:00:00+00:00"
+    assert freshness.attributes["last_error"] == "too many requests"
+    assert (
+        freshness.attributes["next_attempt"]
+        == (dt_util.utcnow() + timedelta(minutes=120)).isoformat()
+    )
     assert len(await _sums(hass, f"{IMPORT_ID}_consumption")) == 30 * 24
+    diagnostics = coordinator.diagnostics()
+    assert diagnostics["failures_in_a_row"] == 2
+    assert diagnostics["last_error"] == "too many requests"
+
+
+async def test_too_many_requests_waits_as_long_as_asked(
+    hass: HomeAssistant, octopus: FakeOctopus, freezer: FrozenDateTimeFactory
+) -> None:
+    """Retry-After is honoured (not sooner, not the doubling guess), then it goes on."""
+    entry = octopus_entry(octopus, meters=[f"gas_{GAS_MPRN}_{GAS_SERIAL}"])
+    await _setup(hass, entry)
+    coordinator = entry.runtime_data
+    octopus.fail(429, headers={"Retry-After": "900"}, path_contains="-unit-rates/")
+    await advance(hass, freezer, coordinator.update_interval)
+    assert not coordinator.last_update_success
+    assert coordinator.update_interval == timedelta(minutes=15)
+    octopus.requests.clear()
+    await advance(hass, freezer, timedelta(minutes=14))
+    assert octopus.requests == []
+    await advance(hass, freezer, timedelta(minutes=1))
+    assert coordinator.last_update_success
+    assert coordinator.update_interval == timedelta(minutes=30)
+    assert len(await _sums(hass, f"{GAS_ID}_consumption")) == 30 * 24
+    freshness = hass.states.get(f"sensor.octopus_gas_{GAS_MPRN}_data_up_to")
+    assert "next_attempt" not in freshness.attributes
 
 
 async def test_a_malformed_page_stops_the_import_cleanly(
@@ -415,6 +458,7 @@ async def test_options(hass: HomeAssistant, octopus: FakeOctopus) -> None:
         "meters": [f"electricity_{IMPORT_MPAN}_{IMPORT_SERIAL}"],
         "payment_method": "NON_DIRECT_DEBIT",
         "include_vat": False,
+        "include_standing_charge": True,
         "night_start": "00:00:00",
         "night_end": "07:00",
         "night_utc": False,
@@ -434,6 +478,7 @@ async def test_options(hass: HomeAssistant, octopus: FakeOctopus) -> None:
         "meters": [f"electricity_{IMPORT_MPAN}_{IMPORT_SERIAL}"],
         "payment_method": "NON_DIRECT_DEBIT",
         "include_vat": False,
+        "include_standing_charge": True,
         "night_start": "00:00:00",
         "night_end": "07:00:00",
         "night_utc": False,
@@ -550,17 +595,135 @@ async def test_backfill_imports_older_history(
         "to_date": "2025-12-12",
         "hours": 42 * 24,
         "error": None,
+        "meters": {
+            f"electricity_{IMPORT_MPAN}_{IMPORT_SERIAL}": {
+                "days_imported": 42,
+                "no_data": [],
+                "no_rates": [],
+            }
+        },
     }
     notifications = async_get_persistent_notifications(hass)
-    assert (
-        "Imported 1008 hours"
-        in (notifications["utility_cost_octopus_backfill_octopus_account"]["message"])
+    message = notifications["utility_cost_octopus_backfill_octopus_account"]["message"]
+    assert message == (
+        "Imported 1008 hours of history from 2025-11-01 to 2025-12-12.\n"
+        f"- Octopus electricity {IMPORT_MPAN}: 42 days imported "
+        "(2025-11-01 to 2025-12-12)."
     )
     # The sensors still show the newest day, not the backfilled one.
     state = hass.states.get(
         f"sensor.octopus_electricity_{IMPORT_MPAN}_previous_day_consumption"
     )
     assert state.attributes["day"] == "2026-01-11"
+
+
+UK = ZoneInfo("Europe/London")
+
+
+def _reference_day(day: date) -> tuple[float, float]:
+    """The import meter's kWh and cost (with the standing charge) of a UK day.
+
+    Computed here from the fake's published figures, not by the code under test:
+    every UTC half-hour of the UK day (46, 48 or 50 of them), Economy 7 (night
+    12.6p from 00:30 to 07:30 UTC, day 31.5p) before the switch to Agile, the
+    standing charge of the agreement in force (52.5p, then 47.25p per day) for
+    its share of the day's half-hours.
+    """
+    start = datetime.combine(day, time(0), UK).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(0), UK).astimezone(UTC)
+    slots = int((end - start) / HALF_HOUR)
+    kwh = cost = 0.0
+    for i in range(slots):
+        at = start + i * HALF_HOUR
+        used = consumption_kwh(at, "import")
+        if at < AGILE_FROM:
+            night = time(0, 30) <= at.time() < time(7, 30)
+            pence, standing = (12.6 if night else 31.5), 52.5
+        else:
+            pence, standing = round(agile_pence(at) * 1.05, 4), 47.25
+        kwh += used
+        cost += used * pence / 100 + standing / 100 / slots
+    return kwh, cost
+
+
+async def test_a_year_across_both_clock_changes_adds_up(
+    hass: HomeAssistant, octopus: FakeOctopus
+) -> None:
+    """Every UK day of a backfill behind the imported month, against a reference.
+
+    2025-01-01 to 2026-01-11 (yesterday): both clock changes of 2025 (days of 23
+    and 25 hours), a day Octopus has a half-hour missing for, and the day the
+    tariff switches at 14:30 from Economy 7 to Agile, standing charge included.
+    """
+    gap = datetime(2025, 6, 15, 11, 30, tzinfo=UTC)
+    octopus.missing = [(gap, gap + HALF_HOUR)]
+    entry = octopus_entry(
+        octopus,
+        meters=[f"electricity_{IMPORT_MPAN}_{IMPORT_SERIAL}"],
+        include_standing_charge=True,
+    )
+    await _setup(hass, entry)
+    events = async_capture_events(hass, "utility_cost_octopus_backfill_finished")
+    await _backfill(hass, from_date="2025-01-01")
+
+    rows = await get_instance(hass).async_add_executor_job(
+        statistics_during_period,
+        hass,
+        datetime(2024, 12, 1, tzinfo=UTC),
+        None,
+        {f"{IMPORT_ID}_consumption", f"{IMPORT_ID}_cost"},
+        "hour",
+        None,
+        {"sum", "state"},
+    )
+    shown: dict[str, dict[date, float]] = {}
+    for kind in ("consumption", "cost"):
+        series = rows[f"{IMPORT_ID}_{kind}"]
+        # Every sum is the running total of the hours' states.
+        total = 0.0
+        for row in series:
+            total += row["state"]
+            assert row["sum"] == pytest.approx(total, abs=1e-5)
+        by_day: dict[date, float] = defaultdict(float)
+        for row in series:
+            by_day[datetime.fromtimestamp(row["start"], UK).date()] += row["state"]
+        shown[kind] = by_day
+    days = [date(2025, 1, 1) + timedelta(days=i) for i in range(376)]
+    assert days[-1] == date(2026, 1, 11)
+    expected_days = [day for day in days if day != date(2025, 6, 15)]
+    assert sorted(shown["consumption"]) == expected_days
+    for day in expected_days:
+        kwh, cost = _reference_day(day)
+        assert shown["consumption"][day] == pytest.approx(kwh, abs=1e-6), day
+        assert shown["cost"][day] == pytest.approx(cost, abs=1e-5), day
+    hours_of = defaultdict(int)
+    for row in rows[f"{IMPORT_ID}_consumption"]:
+        hours_of[datetime.fromtimestamp(row["start"], UK).date()] += 1
+    assert hours_of[date(2025, 3, 30)] == 23
+    assert hours_of[date(2025, 10, 26)] == 25
+    # The event and the notification say exactly what was imported and what not.
+    meter = events[0].data["meters"][f"electricity_{IMPORT_MPAN}_{IMPORT_SERIAL}"]
+    assert meter == {"days_imported": 375, "no_data": ["2025-06-15"], "no_rates": []}
+    message = async_get_persistent_notifications(hass)[
+        "utility_cost_octopus_backfill_octopus_account"
+    ]["message"]
+    assert message.endswith(
+        "375 days imported (2025-01-01 to 2025-06-14, 2025-06-16 to 2026-01-11); "
+        "no consumption at Octopus for 2025-06-15."
+    )
+
+
+async def test_the_month_after_a_clock_change_is_whole_days(
+    hass: HomeAssistant, octopus: FakeOctopus, freezer: FrozenDateTimeFactory
+) -> None:
+    """The import looks back 30 UK days, not 30 times 24 hours, in summer time too."""
+    freezer.move_to(datetime(2026, 4, 10, 9, tzinfo=UTC))
+    octopus.data_until = datetime(2026, 4, 9, 23, tzinfo=UTC)  # UK midnight
+    await _setup(hass, octopus_entry(octopus, meters=[f"gas_{GAS_MPRN}_{GAS_SERIAL}"]))
+    rows = await _sums(hass, f"{GAS_ID}_consumption")
+    # 11 March to 9 April: 30 UK days, one of 23 hours (29 March).
+    assert len(rows) == 30 * 24 - 1
+    assert rows[0]["start"] == datetime(2026, 3, 11, tzinfo=UTC).timestamp()
 
 
 async def test_backfill_that_fails_says_so(
@@ -621,16 +784,26 @@ async def test_meters_without_data(hass: HomeAssistant, octopus: FakeOctopus) ->
         hass.states.get(f"sensor.octopus_export_{EXPORT_MPAN}_standing_charge").state
         == "unknown"
     )
-    # Nothing at all in the range: nothing to import either.
-    octopus.data_until = TODAY - timedelta(days=40)
-    assert (
-        await entry.runtime_data.async_import(
-            entry.runtime_data.data[f"gas_{GAS_MPRN}_{GAS_SERIAL}"],
-            TODAY - timedelta(days=30),
-            TODAY,
-        )
-        == 0
+    # No recent data says so, for each meter concerned, until data arrives.
+    issues = ir.async_get(hass)
+    gas_key = f"gas_{GAS_MPRN}_{GAS_SERIAL}"
+    issue = issues.async_get_issue(DOMAIN, f"octopus_no_data_octopus_account_{gas_key}")
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "meter": f"Octopus gas {GAS_MPRN}",
+        "days": "30",
+        "since": "-",
+    }
+    assert hass.states.get(f"sensor.octopus_gas_{GAS_MPRN}_data_up_to").state == (
+        "unknown"
     )
+    octopus.data_until = TODAY
+    await entry.runtime_data.async_refresh()
+    await async_wait_recording_done(hass)
+    assert not issues.async_get_issue(
+        DOMAIN, f"octopus_no_data_octopus_account_{gas_key}"
+    )
+    assert len(await _sums(hass, f"{GAS_ID}_consumption")) == 30 * 24
 
 
 async def test_removing_the_account_keeps_its_statistics(
@@ -652,7 +825,7 @@ async def test_removing_the_account_keeps_its_statistics(
 
 
 async def test_each_meter_has_the_price_entities(
-    hass: HomeAssistant, octopus: FakeOctopus
+    hass: HomeAssistant, octopus: FakeOctopus, freezer: FrozenDateTimeFactory
 ) -> None:
     """Agile's half-hourly rate, the cheap-time entities and tomorrow's event."""
     events = async_capture_events(hass, "utility_cost_prices_published")
@@ -666,9 +839,8 @@ async def test_each_meter_has_the_price_entities(
     )
     assert current.attributes["rate"] == "standard"
     assert len(current.attributes["today"]) == 48
-    # Days are Home Assistant's (Madrid here): Agile's rates known until 23:00 UTC
-    # cover Madrid's tomorrow.
-    assert len(current.attributes["tomorrow"]) == 48
+    # At 09:00 Agile's rates are published up to 23:00 UK time (Madrid's midnight).
+    assert current.attributes["tomorrow"] == []
     assert hass.states.get(f"sensor.{device}_next_price_change").state == (
         "2026-01-12T09:30:00+00:00"
     )
@@ -681,11 +853,22 @@ async def test_each_meter_has_the_price_entities(
     assert float(
         hass.states.get(f"sensor.octopus_gas_{GAS_MPRN}_current_price").state
     ) == pytest.approx(0.063)
+    # The fixed rates are out for tomorrow; Agile's are not yet.
+    agile_name = f"Octopus electricity {IMPORT_MPAN}"
+    assert agile_name not in {event.data["tariff"] for event in events}
+    assert len(events) == 2
+    # Agile publishes at 16:00 UK time: the next refresh after it tells.
+    await advance(hass, freezer, timedelta(hours=7, minutes=30))
     published = {event.data["tariff"]: event.data for event in events}
-    agile = published[f"Octopus electricity {IMPORT_MPAN}"]
+    agile = published[agile_name]
     assert agile["day"] == "2026-01-13"
     assert agile["currency"] == "GBP"
     assert agile["cheapest_window"]["hours"] == 3
+    # Days are Home Assistant's (Madrid here): rates known until 23:00 UK time
+    # cover Madrid's tomorrow.
+    current = hass.states.get(f"sensor.{device}_current_price")
+    assert len(current.attributes["tomorrow"]) == 48
+    await advance(hass, freezer, timedelta(hours=1))
     assert len(events) == 3  # once per meter, not again at the next refresh
 
 

@@ -101,6 +101,7 @@ from .const import (
     CONF_GAS_CALORIFIC_VALUE,
     CONF_GAS_SMETS2,
     CONF_IGNORED_DEVICES,
+    CONF_INCLUDE_STANDING_CHARGE,
     CONF_INCLUDE_VAT,
     CONF_MAX_WATTS,
     CONF_MESSAGE_CAP,
@@ -1312,6 +1313,9 @@ class OctopusOptionsFlow(OptionsFlowWithReload):
                         CONF_METERS: chosen,
                         CONF_PAYMENT_METHOD: user_input[CONF_PAYMENT_METHOD],
                         CONF_INCLUDE_VAT: bool(user_input[CONF_INCLUDE_VAT]),
+                        CONF_INCLUDE_STANDING_CHARGE: bool(
+                            user_input[CONF_INCLUDE_STANDING_CHARGE]
+                        ),
                         CONF_NIGHT_START: time.fromisoformat(
                             user_input[CONF_NIGHT_START]
                         ).isoformat(),
@@ -1343,6 +1347,7 @@ class OctopusOptionsFlow(OptionsFlowWithReload):
                     )
                 ),
                 vol.Required(CONF_INCLUDE_VAT): BooleanSelector(),
+                vol.Required(CONF_INCLUDE_STANDING_CHARGE): BooleanSelector(),
                 vol.Required(CONF_NIGHT_START): TimeSelector(),
                 vol.Required(CONF_NIGHT_END): TimeSelector(),
                 vol.Required(CONF_NIGHT_UTC): BooleanSelector(),
@@ -1356,6 +1361,7 @@ class OctopusOptionsFlow(OptionsFlowWithReload):
             CONF_METERS: list(coordinator.data),
             CONF_PAYMENT_METHOD: coordinator.payment_method,
             CONF_INCLUDE_VAT: coordinator.include_vat,
+            CONF_INCLUDE_STANDING_CHARGE: coordinator.include_standing_charge,
             CONF_NIGHT_START: coordinator.night.start.isoformat(),
             CONF_NIGHT_END: coordinator.night.end.isoformat(),
             CONF_NIGHT_UTC: coordinator.night.tz is UTC,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime
 import math
 from typing import Any, cast
 
@@ -61,7 +61,6 @@ from .entity import (
 from .metering import MeterRuntime
 from .octopus_account import (
     CURRENCY,
-    UK,
     OctopusCoordinator,
     OctopusMeter,
     octopus_device_info,
@@ -404,13 +403,8 @@ class OctopusSensorEntityDescription(SensorEntityDescription):
 
     value_fn: Callable[[OctopusMeter], SensorValue]
     attributes_fn: Callable[[OctopusMeter], dict[str, Any]] = lambda _: {}
-
-
-def _day_end(meter: OctopusMeter) -> datetime | None:
-    if meter.last_day is None:
-        return None
-    following = datetime.combine(meter.last_day + timedelta(days=1), time(0), UK)
-    return following.astimezone(UTC)
+    # Also show why the account's last refresh failed and when it tries again.
+    shows_retry: bool = False
 
 
 OCTOPUS_SENSORS: tuple[OctopusSensorEntityDescription, ...] = (
@@ -434,7 +428,7 @@ OCTOPUS_SENSORS: tuple[OctopusSensorEntityDescription, ...] = (
         value_fn=lambda meter: meter.last_day_cost,
         attributes_fn=lambda meter: {
             "day": meter.last_day and meter.last_day.isoformat(),
-            "standing_charge": meter.standing_charge,
+            "standing_charge": meter.standing_charge_at(dt_util.utcnow()),
         },
     ),
     OctopusSensorEntityDescription(
@@ -442,7 +436,8 @@ OCTOPUS_SENSORS: tuple[OctopusSensorEntityDescription, ...] = (
         translation_key="data_freshness",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
-        value_fn=_day_end,
+        value_fn=lambda meter: meter.data_until,
+        shows_retry=True,
     ),
     OctopusSensorEntityDescription(
         key="standing_charge",
@@ -450,7 +445,7 @@ OCTOPUS_SENSORS: tuple[OctopusSensorEntityDescription, ...] = (
         device_class=SensorDeviceClass.MONETARY,
         native_unit_of_measurement=f"{CURRENCY}/{UnitOfTime.DAYS}",
         suggested_display_precision=4,
-        value_fn=lambda meter: meter.standing_charge,
+        value_fn=lambda meter: meter.standing_charge_at(dt_util.utcnow()),
     ),
 )
 
@@ -902,6 +897,15 @@ class OctopusMeterSensor(UtilityCostEntity[OctopusCoordinator], SensorEntity):
         return self.coordinator.data.get(self.meter_key)
 
     @property
+    def available(self) -> bool:
+        """Return True while the meter is known: its history stays what it was.
+
+        A refresh that fails (the API busy, a back-off) changes no figure of what
+        was imported; the "data up to" sensor tells when the next try is.
+        """
+        return self._meter is not None
+
+    @property
     def native_value(self) -> SensorValue:
         """Return the figure of the last import."""
         meter = self._meter
@@ -909,9 +913,20 @@ class OctopusMeterSensor(UtilityCostEntity[OctopusCoordinator], SensorEntity):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any] | None:
-        """Return the day the figure is of (and the standing charge for costs)."""
+        """Return the day the figure is of (and the standing charge for costs).
+
+        The "data up to" sensor also says why the last refresh failed, and when
+        the next try is, while the account backs off.
+        """
         meter = self._meter
         attributes = (
-            None if meter is None else self.entity_description.attributes_fn(meter)
+            {} if meter is None else self.entity_description.attributes_fn(meter)
         )
+        coordinator = self.coordinator
+        if self.entity_description.shows_retry and coordinator.retry_at:
+            attributes = {
+                **attributes,
+                "last_error": coordinator.last_error,
+                "next_attempt": coordinator.retry_at.isoformat(),
+            }
         return attributes or None

@@ -15,7 +15,7 @@ import voluptuous as vol
 from .const import CONF_ENTRY_TYPE, DOMAIN, EntryType
 from .coordinator import UtilityCostCoordinator
 from .domain.quota import QuotaSource
-from .octopus_account import UK, OctopusCoordinator, uk_midnight
+from .octopus_account import UK, OctopusCoordinator
 from .tuya_account import TuyaCoordinator
 
 SERVICE_SET_QUOTA_READING: Final = "set_quota_reading"
@@ -115,9 +115,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
             )
         coordinator.config_entry.async_create_background_task(
             hass,
-            coordinator.async_backfill(
-                uk_midnight(first), uk_midnight(last + timedelta(days=1))
-            ),
+            coordinator.async_backfill(first, last),
             f"{DOMAIN} octopus backfill {first}",
         )
 

@@ -10,15 +10,15 @@ while Home Assistant was not running.
 from the last hour before the range, and if hours after the range were imported
 before (a backfill of older history), they are moved by what the range added, so
 that every sum stays the total since the first hour. Importing a range again
-writes the same rows: nothing is counted twice.
+changes nothing: nothing is counted twice, and unchanged rows are not rewritten.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 import re
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 from homeassistant.components.recorder.models import (
     StatisticData,
@@ -38,7 +38,6 @@ from homeassistant.util.unit_conversion import EnergyConverter
 from .const import DOMAIN
 from .domain.hours import HourTotal
 
-HOUR: Final = timedelta(hours=1)
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -77,11 +76,10 @@ def meter_statistics(slug: str, name: str, currency: str) -> MeterStatistics:
 
 @dataclass(frozen=True, slots=True)
 class _Stored:
-    """One statistic around a range: its sum before and at the end, the rows after."""
+    """One statistic from a moment on: the sum before it, then each hour's row."""
 
     before: float
-    at_end: float
-    after: list[dict[str, Any]]
+    rows: dict[datetime, tuple[float, float]]  # start: (state, sum)
 
 
 def _sum_before(hass: HomeAssistant, statistic_id: str, moment: datetime) -> float:
@@ -98,31 +96,39 @@ def _sum_before(hass: HomeAssistant, statistic_id: str, moment: datetime) -> flo
     return float(before[-1].get("sum") or 0.0) if before else 0.0
 
 
-def _read(
-    hass: HomeAssistant, statistic_id: str, start: datetime, end: datetime
-) -> _Stored:
-    after = statistics_during_period(
-        hass, end, None, {statistic_id}, "hour", None, {"sum", "state"}
+def _read(hass: HomeAssistant, statistic_id: str, start: datetime) -> _Stored:
+    stored = statistics_during_period(
+        hass, start, None, {statistic_id}, "hour", None, {"sum", "state"}
     ).get(statistic_id, [])
     return _Stored(
         _sum_before(hass, statistic_id, start),
-        _sum_before(hass, statistic_id, end),
-        [dict(row) for row in after],
+        {
+            datetime.fromtimestamp(row["start"], UTC): (
+                float(row.get("state") or 0.0),
+                float(row.get("sum") or 0.0),
+            )
+            for row in stored
+        },
     )
 
 
-def _shifted(rows: list[dict[str, Any]], delta: float) -> list[StatisticData]:
-    """Return ``rows`` with their sums moved by ``delta`` (none if it is nothing)."""
-    if abs(delta) < 1e-9:
-        return []
-    return [
-        StatisticData(
-            start=datetime.fromtimestamp(row["start"], UTC),
-            state=float(row.get("state") or 0.0),
-            sum=round(float(row.get("sum") or 0.0) + delta, 6),
-        )
-        for row in rows
-    ]
+def _merged_rows(stored: _Stored, new: dict[datetime, float]) -> list[StatisticData]:
+    """Return the rows to write so that ``new`` hours replace stored ones.
+
+    Every sum from the first new hour on is the running total again: stored hours
+    between and after the new ones keep their state and move by what the new ones
+    changed. Rows whose state and sum stay as stored are not written again.
+    """
+    running = stored.before
+    rows: list[StatisticData] = []
+    for start in sorted(stored.rows.keys() | new.keys()):
+        old = stored.rows.get(start)
+        state = new[start] if start in new else old[0] if old else 0.0
+        running += state
+        total = round(running, 6)
+        if old is None or abs(old[0] - state) > 1e-9 or abs(old[1] - total) > 1e-6:
+            rows.append(StatisticData(start=start, state=state, sum=total))
+    return rows
 
 
 async def async_import_hours(
@@ -130,40 +136,28 @@ async def async_import_hours(
 ) -> int:
     """Write ``hours`` (consecutive or not, oldest first); return how many.
 
-    An hour whose cost is unknown adds nothing to the cost's sum; importing it again
-    once its rate is known corrects that.
+    One call per batch, however long: the stored hours after the batch are read
+    and moved once (a backfill of a year behind years of history moves them once,
+    not once per page). An hour whose cost is unknown adds nothing to the cost's
+    sum; importing it again once its rate is known corrects that.
     """
     if not hours:
         return 0
     start = hours[0].start
-    end = hours[-1].start + HOUR
     recorder = get_instance(hass)
     # The sums continue from what was written before: an earlier import may still
     # be queued in the recorder (a busy one is minutes behind), so wait for it.
     await recorder.async_block_till_done()
     energy = await recorder.async_add_executor_job(
-        _read, hass, stats.consumption_id, start, end
+        _read, hass, stats.consumption_id, start
     )
-    cost = await recorder.async_add_executor_job(_read, hass, stats.cost_id, start, end)
-    energy_sum, cost_sum = energy.before, cost.before
-    energy_rows: list[StatisticData] = []
-    cost_rows: list[StatisticData] = []
-    for hour in hours:
-        energy_sum += hour.kwh
-        cost_sum += hour.cost or 0.0
-        energy_rows.append(
-            StatisticData(start=hour.start, state=hour.kwh, sum=round(energy_sum, 6))
-        )
-        cost_rows.append(
-            StatisticData(
-                start=hour.start, state=hour.cost or 0.0, sum=round(cost_sum, 6)
-            )
-        )
-    # Hours imported earlier after this range continue from its new end.
-    energy_rows += _shifted(energy.after, energy_sum - energy.at_end)
-    cost_rows += _shifted(cost.after, cost_sum - cost.at_end)
-    async_add_external_statistics(hass, stats.metadata("consumption"), energy_rows)
-    async_add_external_statistics(hass, stats.metadata("cost"), cost_rows)
+    cost = await recorder.async_add_executor_job(_read, hass, stats.cost_id, start)
+    energy_rows = _merged_rows(energy, {hour.start: hour.kwh for hour in hours})
+    cost_rows = _merged_rows(cost, {hour.start: hour.cost or 0.0 for hour in hours})
+    if energy_rows:
+        async_add_external_statistics(hass, stats.metadata("consumption"), energy_rows)
+    if cost_rows:
+        async_add_external_statistics(hass, stats.metadata("cost"), cost_rows)
     return len(hours)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from custom_components.utility_cost.domain.octopus import (
     Agreement,
+    AgreementSpan,
     Consumption,
     HourTotal,
     NightWindow,
@@ -16,16 +17,22 @@ from custom_components.utility_cost.domain.octopus import (
     RateRow,
     TariffCode,
     agreements_in_force,
+    backfill_pages,
     clip_intervals,
     complete_days,
     economy7_intervals,
     gas_kwh,
     hourly_totals,
+    known_tariff,
     night_ranges,
     normalise_account_number,
     parse_tariff_code,
     rate_intervals,
+    rates_published,
+    whole_days,
+    with_standing_charge,
 )
+from custom_components.utility_cost.domain.periods import describe_days
 from custom_components.utility_cost.domain.prices import IntervalSchedule, PriceInterval
 
 LONDON = ZoneInfo("Europe/London")
@@ -55,6 +62,49 @@ def utc(*args: int) -> datetime:
             "AGILE-FLEX-22-11-25-H",
             TariffCode("AGILE-FLEX-22-11-25-H", "E", 1, "AGILE-FLEX-22-11-25", "H"),
         ),
+        # Real codes from the Octopus Energy integration's tests (MIT,
+        # BottlecapDave/HomeAssistant-OctopusEnergy, tests/unit/utils/
+        # test_tariff_parts.py and test_is_day_night_tariff.py).
+        (
+            "G-1R-SUPER-GREEN-24M-21-07-30-A",
+            TariffCode(
+                "G-1R-SUPER-GREEN-24M-21-07-30-A",
+                "G",
+                1,
+                "SUPER-GREEN-24M-21-07-30",
+                "A",
+            ),
+        ),
+        (
+            "E-FLAT2R-SILVER-23-12-06-A",  # a flat day/night tariff: two registers
+            TariffCode("E-FLAT2R-SILVER-23-12-06-A", "E", 2, "SILVER-23-12-06", "A"),
+        ),
+        (
+            "V2G-EXPORT-12M-FIXED-22-12-01-C",
+            TariffCode(
+                "V2G-EXPORT-12M-FIXED-22-12-01-C",
+                "E",
+                1,
+                "V2G-EXPORT-12M-FIXED-22-12-01",
+                "C",
+            ),
+        ),
+        (
+            "E-1R-IOG-SMB-TOU-25-12-12-A",  # time of use on one register
+            TariffCode(
+                "E-1R-IOG-SMB-TOU-25-12-12-A", "E", 1, "IOG-SMB-TOU-25-12-12", "A"
+            ),
+        ),
+        (
+            "BUS-PANELP-12M-FIXED-SEPTEMBER2029",  # business: no region
+            TariffCode(
+                "BUS-PANELP-12M-FIXED-SEPTEMBER2029",
+                "E",
+                1,
+                "BUS-PANELP-12M-FIXED-SEPTEMBER2029",
+                None,
+            ),
+        ),
     ],
 )
 def test_tariff_codes(code: str, expected: TariffCode) -> None:
@@ -65,14 +115,35 @@ def test_economy7_is_two_registers_of_electricity() -> None:
     assert parse_tariff_code("E-2R-VAR-22-11-01-A").is_economy7
     assert not parse_tariff_code("E-1R-VAR-22-11-01-A").is_economy7
     assert not parse_tariff_code("G-1R-VAR-22-11-01-A").is_economy7
+    assert parse_tariff_code("E-FLAT2R-SILVER-23-12-06-A").is_economy7
 
 
 @pytest.mark.parametrize(
-    "code", ["", "AGILE", "E-1R-AGILE-24-10-01", "E-3R-VAR-22-11-01-A", "E-1R-VAR-Z"]
+    "code",
+    [
+        "",
+        "AGILE",
+        "E-1R-AGILE-24-10-01",
+        "E-3R-VAR-22-11-01-A",
+        "E-1R-VAR-Z",
+        "E-1R--VAR-A",
+        "E 1R VAR A",
+        "invalid-tariff-code",
+    ],
 )
 def test_not_tariff_codes(code: str) -> None:
     with pytest.raises(OctopusDataError, match="not a tariff code"):
         parse_tariff_code(code)
+    assert known_tariff(code) is None
+
+
+def test_an_unknown_code_is_a_span_without_a_tariff() -> None:
+    spans = agreements_in_force(
+        [Agreement("SOMETHING-ELSE", utc(2026, 1, 1), None)],
+        utc(2026, 1, 2),
+        utc(2026, 1, 3),
+    )
+    assert [(s.code, s.tariff) for s in spans] == [("SOMETHING-ELSE", None)]
 
 
 @pytest.mark.parametrize(
@@ -323,3 +394,102 @@ def test_complete_days_on_clock_change_days(local_day: str, hours: int) -> None:
     assert complete_days(totals[:3] + totals[4:], LONDON) == []
     # Hours that do not start at midnight are not a whole day either.
     assert complete_days(totals[1:], LONDON) == []
+
+
+def test_whole_days_keep_every_complete_day() -> None:
+    """Unlike the leading days, every whole day counts: gaps are days left out."""
+    start = datetime(2026, 3, 28, tzinfo=LONDON).astimezone(UTC)
+    hours = [
+        HourTotal(start + timedelta(hours=i), 1.0, 0.1) for i in range(24 + 23 + 24)
+    ]
+    del hours[30]  # an hour of the 23-hour day (29 March) is missing
+    days = whole_days(hours, LONDON)
+    assert sorted(days) == [date(2026, 3, 28), date(2026, 3, 30)]
+    assert len(days[date(2026, 3, 30)]) == 24
+    assert complete_days(hours, LONDON) == hours[:24]
+
+
+def test_backfill_pages_are_whole_local_days() -> None:
+    assert backfill_pages(date(2026, 3, 1), date(2026, 4, 30), 30) == [
+        (date(2026, 3, 1), date(2026, 3, 30)),
+        (date(2026, 3, 31), date(2026, 4, 29)),
+        (date(2026, 4, 30), date(2026, 4, 30)),
+    ]
+    assert backfill_pages(date(2026, 1, 2), date(2026, 1, 1), 30) == []
+
+
+def test_days_described_as_runs() -> None:
+    days = [date(2026, 3, d) for d in (1, 2, 3, 5, 9, 10)]
+    assert describe_days(days) == (
+        "2026-03-01 to 2026-03-03, 2026-03-05, 2026-03-09 to 2026-03-10"
+    )
+    assert describe_days([]) == ""
+
+
+def _span(code: str, start: datetime, end: datetime) -> AgreementSpan:
+    return AgreementSpan(start, end, code, known_tariff(code))
+
+
+def test_rates_published_for_every_agreement_of_the_day() -> None:
+    """The eve of a switch from a fixed tariff to Agile at 12:00 the next day."""
+    day = utc(2026, 1, 13)
+    switch = day + timedelta(hours=12)
+    until = day + timedelta(hours=23)  # Agile's day-ahead rates end at 23:00
+    spans = [
+        _span("E-1R-VAR-22-11-01-C", day, switch),
+        _span("E-1R-AGILE-24-10-01-C", switch, day + timedelta(days=1)),
+    ]
+    fixed = [PriceInterval(day, switch, 0.25)]
+    # Before 16:00: only the fixed part is known, not a published day.
+    assert not rates_published(fixed, spans, until)
+    agile = [
+        PriceInterval(
+            switch + i * timedelta(minutes=30),
+            switch + (i + 1) * timedelta(minutes=30),
+            0.2,
+        )
+        for i in range(22)  # 12:00 to 23:00
+    ]
+    assert rates_published(fixed + agile, spans, until)
+    # A gap in the half-hours is not published either.
+    assert not rates_published(fixed + agile[:5] + agile[6:], spans, until)
+    assert not rates_published(fixed, [], until)
+
+
+def test_standing_charge_spread_pro_rata_over_the_day() -> None:
+    """A switch at 14:30: each agreement's charge for its share of 48 half-hours."""
+    day = utc(2026, 1, 10)
+    switch = day + timedelta(hours=14, minutes=30)
+    charges = IntervalSchedule(
+        [
+            PriceInterval(day - timedelta(days=1), switch, 0.48),
+            PriceInterval(switch, day + timedelta(days=2), 0.96),
+        ]
+    )
+    hours = [HourTotal(day + timedelta(hours=i), 1.0, 0.1) for i in range(24)]
+    charged = with_standing_charge(hours, charges, LONDON)
+    total = sum((h.cost or 0) for h in charged) - 2.4
+    assert total == pytest.approx(0.48 * 29 / 48 + 0.96 * 19 / 48)
+    # The hour of the switch has one half-hour of each.
+    assert charged[14].cost == pytest.approx(0.1 + 0.48 / 48 + 0.96 / 48)
+    # On the 23-hour day a charge is spread over 46 half-hours.
+    spring = datetime(2026, 3, 29, tzinfo=LONDON).astimezone(UTC)
+    flat = IntervalSchedule([PriceInterval(spring, spring + timedelta(days=1), 0.46)])
+    short = [HourTotal(spring + timedelta(hours=i), 0.0, 0.0) for i in range(23)]
+    assert sum(h.cost or 0 for h in with_standing_charge(short, flat, LONDON)) == (
+        pytest.approx(0.46)
+    )
+    # No charge known (an export meter), or no cost known: nothing added.
+    assert with_standing_charge(hours[:1], IntervalSchedule([]), LONDON) == hours[:1]
+    unpriced = [HourTotal(day, 1.0, None)]
+    assert with_standing_charge(unpriced, charges, LONDON) == unpriced
+
+
+def test_an_hour_with_a_half_hour_missing_is_left_out() -> None:
+    """It would be low: its day must not count as whole."""
+    start = utc(2026, 6, 15, 11)
+    prices = IntervalSchedule([PriceInterval(start, start + timedelta(hours=3), 0.2)])
+    rows = _half_hours(start, 6, 0.1)
+    del rows[1]  # 11:30
+    totals = hourly_totals(rows, prices, gas_cv=None)
+    assert [t.start for t in totals] == [utc(2026, 6, 15, 12), utc(2026, 6, 15, 13)]

@@ -2,10 +2,14 @@
 
 It speaks the documented shapes: HTTP Basic with the API key, an account with
 properties (one moved out), electricity import and export and gas meter points with
-agreements (one changes tariff in the middle of a day), Agile half-hourly rates,
-Economy 7 day and night rates, standing charges, and half-hourly consumption in
-pages (``page_size``, default 100 as the real API, and ``next`` links naming the
-API's public host, as the real one does). Failures can be injected.
+agreements (one changes tariff at 14:30 in the middle of a day), Agile half-hourly
+rates published as the real ones are (at 16:00 UK time, up to 23:00 of the next UK
+day, by the clock of the process: tests freeze it), Economy 7 day and night rates,
+standing charges, and half-hourly consumption in UTC half-hours (so UK days of 46
+and 50 half-hours, as the real API), with a half-hour more than asked, in pages
+(``page_size``, default 100 as the real API, and ``next`` links naming the API's
+public host, as the real one does). Half-hours can be missing (``missing``), and
+failures can be injected, with headers (429 with ``Retry-After``).
 
 Run it alone: ``python -m tests.fakes.octopus --port 8768``.
 """
@@ -16,9 +20,10 @@ import argparse
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 import math
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import BasicAuth, web
 from yarl import URL
@@ -30,6 +35,7 @@ ACCOUNT = "A-1B2C3D4E"
 PUBLIC_HOST = "https://api.octopus.energy/v1"
 DEFAULT_PAGE_SIZE = 100
 HALF_HOUR = timedelta(minutes=30)
+UK = ZoneInfo("Europe/London")
 
 IMPORT_MPAN = "1100000000001"
 IMPORT_SERIAL = "21E1111111"
@@ -67,6 +73,17 @@ def consumption_kwh(start: datetime, meter: str) -> float:
     if meter == "import" and 17 <= hour < 20:
         base += 0.6
     return round(base + (start.minute / 30) * 0.01, 3)
+
+
+def agile_published_until(now: datetime) -> datetime:
+    """Return the end of the Agile rates published at ``now``.
+
+    The next day's rates appear at 16:00 UK time and run to 23:00 UK time of that
+    day; before 16:00 they end at 23:00 of today.
+    """
+    local = now.astimezone(UK)
+    day = local.date() + timedelta(days=1 if local.time() >= time(16) else 0)
+    return datetime.combine(day, time(23), UK).astimezone(UTC)
 
 
 def _iso(at: datetime) -> str:
@@ -173,6 +190,8 @@ class FakeOctopus(LoopbackServer):
     failures: list[Failure] = field(default_factory=list)
     delay_s: float = 0.0
     account: dict[str, Any] = field(default_factory=account_payload)
+    # Half-hours [start, end) without consumption (a meter that did not report).
+    missing: list[tuple[datetime, datetime]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         """Add the routes."""
@@ -279,11 +298,10 @@ class FakeOctopus(LoopbackServer):
             ]
             return _Rows(len(rows), rows.__getitem__)
         if (tariff, kind) == (AGILE, "standard-unit-rates"):
-            # Agile's rates are known until 23:00 UTC the day after data_until.
             first = start.replace(
                 minute=0 if start.minute < 30 else 30, second=0, microsecond=0
             )
-            last = min(end, self.data_until + timedelta(days=1, hours=23))
+            last = min(end, agile_published_until(datetime.now(UTC)))
             count = max(0, math.ceil((last - first) / HALF_HOUR))
 
             def agile_row(index: int) -> dict[str, Any]:
@@ -316,16 +334,21 @@ class FakeOctopus(LoopbackServer):
         # Like the real API, a little more than asked: the half-hour before.
         first = start - HALF_HOUR
         count = max(0, math.ceil((end - first) / HALF_HOUR))
+        starts = [
+            at
+            for at in (first + i * HALF_HOUR for i in range(count))
+            if not any(gap_start <= at < gap_end for gap_start, gap_end in self.missing)
+        ]
 
         def consumption_row(index: int) -> dict[str, Any]:
-            at = first + index * HALF_HOUR
+            at = starts[index]
             return {
                 "consumption": consumption_kwh(at, meter),
                 "interval_start": _iso(at),
                 "interval_end": _iso(at + HALF_HOUR),
             }
 
-        return self._page(request, _Rows(count, consumption_row))
+        return self._page(request, _Rows(len(starts), consumption_row))
 
     def _page(self, request: web.Request, rows: _Rows) -> web.Response:
         """Answer one page; only its rows are made."""

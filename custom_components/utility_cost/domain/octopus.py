@@ -26,20 +26,23 @@ from itertools import pairwise
 import re
 from typing import Final
 
-from .hours import HourTotal
-from .prices import IntervalSchedule, PriceInterval
+from .hours import HOUR, HourTotal
+from .periods import local_midnight
+from .prices import IntervalSchedule, PriceInterval, PriceSchedule
 
 # m³ to kWh: volume correction factor and the conversion of MJ to kWh.
 GAS_VOLUME_CORRECTION: Final = 1.02264
 MJ_PER_KWH: Final = 3.6
 DEFAULT_CALORIFIC_VALUE: Final = 38.8  # MJ/m³
 PENCE_PER_POUND: Final = 100
+HALF_HOUR: Final = timedelta(minutes=30)
 
-_TARIFF_CODE = re.compile(
-    r"^(?:(?P<fuel>[EG])-(?P<registers>[12])R-|(?![EG]-[0-9]+R-))"
-    r"(?P<product>[A-Z0-9]+(?:-[A-Z0-9]+)*)"
-    r"-(?P<region>[A-P])$"
-)
+# The prefix of a tariff code: fuel and registers (``1R``, ``2R``, ``FLAT2R``).
+_PREFIX_REGISTERS = re.compile(r"(?:FLAT)?([12])R")
+_ANY_REGISTERS = re.compile(r"[A-Z]*[0-9]+R")
+_REGION = re.compile(r"[A-P]")
+_PART = re.compile(r"[A-Z0-9]+")
+BUSINESS_PREFIX: Final = "BUS"
 _ACCOUNT_NUMBER = re.compile(r"^A-[0-9A-Z]{8}$")
 
 
@@ -55,7 +58,7 @@ class TariffCode:
     fuel: str  # "E" electricity, "G" gas
     registers: int  # 2 for day/night (Economy 7)
     product: str
-    region: str
+    region: str | None  # business tariffs have none
 
     @property
     def is_economy7(self) -> bool:
@@ -64,17 +67,37 @@ class TariffCode:
 
 
 def parse_tariff_code(code: str) -> TariffCode:
-    """Return the parts of ``code``; raise OctopusDataError if it is not one."""
-    match = _TARIFF_CODE.match(code.strip().upper())
-    if match is None:
+    """Return the parts of ``code``; raise OctopusDataError if it is not one.
+
+    The shapes the API uses: ``E-1R-AGILE-24-10-01-C`` (fuel, registers, product,
+    region), ``E-2R-…`` and ``E-FLAT2R-…`` (day and night registers), codes
+    without the fuel and registers (``V2G-EXPORT-12M-FIXED-22-12-01-C``: one
+    electricity register), and business codes without a region
+    (``BUS-PANELP-12M-FIXED-SEPTEMBER2029``: the code is the product's).
+    """
+    parts = code.strip().upper().split("-")
+    if not all(_PART.fullmatch(part) for part in parts):
         raise OctopusDataError(f"not a tariff code: {code!r}")
-    return TariffCode(
-        code=code,
-        fuel=match["fuel"] or "E",
-        registers=int(match["registers"] or 1),
-        product=match["product"],
-        region=match["region"],
-    )
+    fuel, registers = "E", 1
+    if len(parts) > 2 and parts[0] in ("E", "G") and _ANY_REGISTERS.fullmatch(parts[1]):
+        prefix = _PREFIX_REGISTERS.fullmatch(parts[1])
+        if prefix is None:  # registers of a kind not known here (3R)
+            raise OctopusDataError(f"not a tariff code: {code!r}")
+        fuel, registers = parts[0], int(prefix[1])
+        parts = parts[2:]
+    if len(parts) >= 2 and _REGION.fullmatch(parts[-1]):
+        return TariffCode(code, fuel, registers, "-".join(parts[:-1]), parts[-1])
+    if len(parts) >= 2 and parts[0] == BUSINESS_PREFIX:
+        return TariffCode(code, fuel, registers, "-".join(parts), None)
+    raise OctopusDataError(f"not a tariff code: {code!r}")
+
+
+def known_tariff(code: str) -> TariffCode | None:
+    """Return the parts of ``code``, or None if it has a shape not known here."""
+    try:
+        return parse_tariff_code(code)
+    except OctopusDataError:
+        return None
 
 
 def normalise_account_number(text: str) -> str | None:
@@ -98,11 +121,16 @@ class Agreement:
 
 @dataclass(frozen=True, slots=True)
 class AgreementSpan:
-    """The part [start, end) of a range covered by one agreement."""
+    """The part [start, end) of a range covered by one agreement.
+
+    ``tariff`` is None when the code has a shape not known here: the span has no
+    rates, and what it covers is not priced.
+    """
 
     start: datetime
     end: datetime
-    tariff: TariffCode
+    code: str
+    tariff: TariffCode | None
 
 
 def agreements_in_force(
@@ -119,13 +147,16 @@ def agreements_in_force(
         if span_start < span_end:
             spans.append(
                 AgreementSpan(
-                    span_start, span_end, parse_tariff_code(agreement.tariff_code)
+                    span_start,
+                    span_end,
+                    agreement.tariff_code,
+                    known_tariff(agreement.tariff_code),
                 )
             )
     for previous, following in pairwise(spans):
         if following.start < previous.end:
             raise OctopusDataError(
-                f"agreements {previous.tariff.code} and {following.tariff.code} overlap"
+                f"agreements {previous.code} and {following.code} overlap"
             )
     return spans
 
@@ -282,12 +313,15 @@ def hourly_totals(
     each to a penny, as a bill's line might, made days 1-5 % low (the rounding of
     48 small amounts does not cancel out).
 
+    Only hours the rows cover whole are returned: an hour with a half-hour missing
+    would be low, so it is left out (and its day is then not whole).
     ``gas_cv``: the calorific value to convert m³ (None: the rows are in kWh).
     Duplicate rows (the API sometimes returns more than asked) count once.
     """
     seen: set[datetime] = set()
     energy: dict[datetime, float] = {}
     cost: dict[datetime, float | None] = {}
+    covered: dict[datetime, timedelta] = {}
     for row in sorted(rows, key=lambda r: r.start):
         if row.start in seen:
             continue
@@ -296,6 +330,7 @@ def hourly_totals(
         price = prices.segment_at(row.start).price
         hour = row.start.replace(minute=0, second=0, microsecond=0)
         energy[hour] = energy.get(hour, 0.0) + kwh
+        covered[hour] = covered.get(hour, timedelta()) + (row.end - row.start)
         so_far = cost.get(hour, 0.0)
         cost[hour] = None if price is None or so_far is None else so_far + kwh * price
     return [
@@ -305,7 +340,31 @@ def hourly_totals(
             None if (hour_cost := cost[hour]) is None else round(hour_cost, 6),
         )
         for hour, kwh in sorted(energy.items())
+        if covered[hour] == HOUR
     ]
+
+
+def whole_days(hours: Iterable[HourTotal], tz: tzinfo) -> dict[date, list[HourTotal]]:
+    """Return, by local day, the hours of every day of ``hours`` that has them all.
+
+    A local day has 23 or 25 hours on clock-change days; a day with any hour
+    missing (consumption the API does not have) is left out. ``hours``: oldest
+    first, one per hour.
+    """
+    by_day: dict[date, list[HourTotal]] = {}
+    for hour in hours:
+        by_day.setdefault(hour.start.astimezone(tz).date(), []).append(hour)
+    return {
+        day: day_hours
+        for day, day_hours in by_day.items()
+        if [hour.start for hour in day_hours] == _hours_of(day, tz)
+    }
+
+
+def _hours_of(day: date, tz: tzinfo) -> list[datetime]:
+    midnight = local_midnight(day, tz)
+    count = round((local_midnight(day + timedelta(days=1), tz) - midnight) / HOUR)
+    return [midnight + i * HOUR for i in range(count)]
 
 
 def complete_days(hours: Sequence[HourTotal], tz: tzinfo) -> list[HourTotal]:
@@ -315,17 +374,79 @@ def complete_days(hours: Sequence[HourTotal], tz: tzinfo) -> list[HourTotal]:
     hours are there (23 or 25 on clock-change days), and what follows a missing hour
     waits with it.
     """
+    if not hours:
+        return []
+    days = whole_days(hours, tz)
     kept: list[HourTotal] = []
-    index = 0
-    while index < len(hours):
-        day = hours[index].start.astimezone(tz).date()
-        midnight = datetime.combine(day, time(0), tz).astimezone(UTC)
-        following = datetime.combine(day + timedelta(days=1), time(0), tz)
-        expected = round((following.astimezone(UTC) - midnight) / timedelta(hours=1))
-        day_hours = hours[index : index + expected]
-        wanted = [midnight + timedelta(hours=i) for i in range(expected)]
-        if [hour.start for hour in day_hours] != wanted:
-            break
-        kept.extend(day_hours)
-        index += expected
+    day = hours[0].start.astimezone(tz).date()
+    while day in days:
+        kept.extend(days[day])
+        day += timedelta(days=1)
     return kept
+
+
+def backfill_pages(first: date, last: date, days: int) -> list[tuple[date, date]]:
+    """Return [first, last] cut in pages of at most ``days`` whole days (inclusive).
+
+    Pages are in local days, not in 24-hour steps: a page that began at 23:00 or
+    01:00 after a clock change would hold no whole day.
+    """
+    pages: list[tuple[date, date]] = []
+    start = first
+    while start <= last:
+        end = min(start + timedelta(days=days - 1), last)
+        pages.append((start, end))
+        start = end + timedelta(days=1)
+    return pages
+
+
+def rates_published(
+    intervals: Iterable[PriceInterval],
+    spans: Iterable[AgreementSpan],
+    until: datetime,
+) -> bool:
+    """Return True if ``intervals`` price every span without a gap up to ``until``.
+
+    ``spans``: the agreements in force on a day; ``until``: how far that day's
+    prices are published at once (Agile's day-ahead rates end at 23:00 UK time).
+    A day with no agreement has nothing to publish.
+    """
+    ordered = sorted(intervals, key=lambda interval: interval.start)
+    spans = list(spans)
+    for span in spans:
+        covered = span.start
+        for interval in ordered:
+            if interval.start <= covered < interval.end:
+                covered = interval.end
+        if covered < min(span.end, until):
+            return False
+    return bool(spans)
+
+
+def with_standing_charge(
+    hours: Iterable[HourTotal], charges: PriceSchedule, tz: tzinfo
+) -> list[HourTotal]:
+    """Return ``hours`` with each half-hour's share of its day's standing charge.
+
+    The charge per day of the agreement in force at each half-hour is spread over
+    the local day's half-hours (46, 48 or 50): on a day the tariff changes, each
+    agreement's charge counts pro rata to its share of the day. A half-hour
+    without a known charge (an export meter has none) adds nothing.
+    """
+    result: list[HourTotal] = []
+    slots: dict[date, int] = {}
+    for hour in hours:
+        added = 0.0
+        for half in (hour.start, hour.start + HALF_HOUR):
+            day = half.astimezone(tz).date()
+            if day not in slots:
+                length = local_midnight(day + timedelta(days=1), tz) - local_midnight(
+                    day, tz
+                )
+                slots[day] = round(length / HALF_HOUR)
+            charge = charges.segment_at(half).price
+            if charge is not None:
+                added += charge / slots[day]
+        cost = None if hour.cost is None else round(hour.cost + added, 6)
+        result.append(HourTotal(hour.start, hour.kwh, cost))
+    return result

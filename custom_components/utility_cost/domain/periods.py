@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
@@ -34,6 +35,25 @@ def local_midnight(day: date, tz: tzinfo) -> datetime:
     clocks, which is an hour off across a DST change.
     """
     return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
+
+
+def day_ranges(days: Iterable[date]) -> list[tuple[date, date]]:
+    """Return ``days`` as runs of consecutive days, each as (first, last)."""
+    ranges: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if ranges and ranges[-1][1] + timedelta(days=1) == day:
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
+
+
+def describe_days(days: Iterable[date]) -> str:
+    """Return ``days`` as text: ``2026-03-01 to 2026-03-29, 2026-04-02`` ("" if none)."""
+    return ", ".join(
+        first.isoformat() if first == last else f"{first} to {last}"
+        for first, last in day_ranges(days)
+    )
 
 
 @dataclass(frozen=True, slots=True)
