@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import AsyncGenerator
 from datetime import UTC, date, datetime, time, timedelta
+import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,10 +39,14 @@ from pytest_homeassistant_custom_component.typing import (
 from custom_components.utility_cost.const import DOMAIN
 from tests.fakes.octopus import (
     ACCOUNT,
+    AGILE,
     AGILE_FROM,
     API_KEY,
+    BUSINESS,
+    ECONOMY7,
     EXPORT_MPAN,
     EXPORT_SERIAL,
+    FLAT2R,
     GAS_MPRN,
     GAS_SERIAL,
     IMPORT_MPAN,
@@ -703,7 +708,11 @@ async def test_a_year_across_both_clock_changes_adds_up(
     assert hours_of[date(2025, 10, 26)] == 25
     # The event and the notification say exactly what was imported and what not.
     meter = events[0].data["meters"][f"electricity_{IMPORT_MPAN}_{IMPORT_SERIAL}"]
-    assert meter == {"days_imported": 375, "no_data": ["2025-06-15"], "no_rates": []}
+    assert meter == {
+        "days_imported": 375,
+        "no_data": [["2025-06-15", "2025-06-15"]],
+        "no_rates": [],
+    }
     message = async_get_persistent_notifications(hass)[
         "utility_cost_octopus_backfill_octopus_account"
     ]["message"]
@@ -929,3 +938,111 @@ async def test_a_tracked_sensor_priced_by_a_meter(
     await hass.async_block_till_done()
     issues = ir.async_get(hass)
     assert issues.async_get_issue(DOMAIN, f"tariff_missing_{kettle.entry_id}")
+
+
+def _import_agreements(
+    octopus: FakeOctopus, *agreements: tuple[str, str, str | None]
+) -> None:
+    point = octopus.account["properties"][1]["electricity_meter_points"][0]
+    point["agreements"] = [
+        {"tariff_code": code, "valid_from": start, "valid_to": end}
+        for code, start, end in agreements
+    ]
+
+
+async def test_tariff_codes_of_the_real_shapes(
+    hass: HomeAssistant, octopus: FakeOctopus
+) -> None:
+    """A business code without a region is priced; an unknown shape is a repair."""
+    _import_agreements(octopus, (BUSINESS, "2023-07-01T00:00:00Z", None))
+    gas = octopus.account["properties"][1]["gas_meter_points"][0]
+    gas["agreements"][0]["tariff_code"] = "G-1R-MYSTERY"
+    entry = octopus_entry(octopus)
+    await _setup(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.runtime_data.last_update_success
+    cost = await _sums(hass, f"{IMPORT_ID}_cost")
+    energy = await _sums(hass, f"{IMPORT_ID}_consumption")
+    assert len(cost) == 30 * 24
+    assert cost[-1]["sum"] == pytest.approx(energy[-1]["sum"] * 0.21)
+    # The gas meter's days are not imported without their cost; a repair says why.
+    assert await _sums(hass, f"{GAS_ID}_consumption") == []
+    issue = ir.async_get(hass).async_get_issue(
+        DOMAIN, f"octopus_no_rates_octopus_account_gas_{GAS_MPRN}_{GAS_SERIAL}"
+    )
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "meter": f"Octopus gas {GAS_MPRN}",
+        "day": "2025-12-13",
+        "tariffs": "G-1R-MYSTERY",
+    }
+    assert hass.states.get(f"sensor.octopus_gas_{GAS_MPRN}_current_price").state == (
+        "unavailable"
+    )
+
+
+async def test_the_eve_of_a_switch_from_agile(
+    hass: HomeAssistant, octopus: FakeOctopus, freezer: FrozenDateTimeFactory
+) -> None:
+    """Agile until 12:00 tomorrow, then a flat day/night tariff (FLAT2R).
+
+    Tomorrow's prices are out only once Agile publishes at 16:00; the event then
+    fires once, with both agreements' prices. The standing charge changes at
+    12:00 itself, between two refreshes.
+    """
+    switch = "2026-01-13T12:00:00Z"
+    _import_agreements(
+        octopus,
+        (ECONOMY7, "2023-07-01T00:00:00Z", "2026-01-10T14:30:00Z"),
+        (AGILE, "2026-01-10T14:30:00Z", switch),
+        (FLAT2R, switch, None),
+    )
+    freezer.move_to(datetime(2026, 1, 12, 9, 10, tzinfo=UTC))  # refreshes at :10, :40
+    events = async_capture_events(hass, "utility_cost_prices_published")
+    await _setup(
+        hass,
+        octopus_entry(octopus, meters=[f"electricity_{IMPORT_MPAN}_{IMPORT_SERIAL}"]),
+    )
+    await advance(hass, freezer, timedelta(hours=6, minutes=45))  # 15:55
+    assert events == []
+    await advance(hass, freezer, timedelta(minutes=30))
+    assert len(events) == 1
+    event = events[0].data
+    assert event["day"] == "2026-01-13"
+    morning = [
+        round(agile_pence(datetime(2026, 1, 13, tzinfo=UTC) + i * HALF_HOUR) * 1.05, 4)
+        / 100
+        for i in range(24)
+    ]
+    # FLAT2R's day rate from 12:00 (its night starts at 00:30 UTC).
+    assert event["max"] == pytest.approx(max(*morning, 0.294))
+    assert event["min"] == pytest.approx(min(*morning, 0.294))
+    await advance(hass, freezer, timedelta(hours=1))
+    assert len(events) == 1
+
+    charge = f"sensor.octopus_electricity_{IMPORT_MPAN}_standing_charge"
+    freezer.move_to(datetime(2026, 1, 13, 11, 50, tzinfo=UTC))
+    await advance(hass, freezer, timedelta(minutes=9, seconds=59))
+    assert hass.states.get(charge).state == "0.4725"
+    await advance(hass, freezer, timedelta(seconds=1))  # 12:00, no refresh then
+    assert hass.states.get(charge).state == "0.504"
+
+
+async def test_stopping_during_a_backfill_is_quiet(
+    hass: HomeAssistant, octopus: FakeOctopus, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Home Assistant stops while pages are being fetched: no error, no traceback."""
+    entry = octopus_entry(
+        octopus, meters=[f"electricity_{IMPORT_MPAN}_{IMPORT_SERIAL}"]
+    )
+    await _setup(hass, entry)
+    await hass.services.async_call(
+        DOMAIN,
+        "octopus_backfill",
+        {"config_entry_id": "octopus_account", "from_date": "2024-01-01"},
+        blocking=True,
+    )
+    caplog.clear()
+    await hass.async_stop()
+    problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert problems == [], [r.getMessage() for r in problems]

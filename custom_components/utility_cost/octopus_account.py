@@ -98,7 +98,7 @@ from .domain.octopus import (
     whole_days,
     with_standing_charge,
 )
-from .domain.periods import describe_days, local_midnight
+from .domain.periods import day_ranges, describe_days, local_midnight
 from .domain.prices import IntervalSchedule, PriceInterval, PriceSchedule
 from .statistics import (
     MeterStatistics,
@@ -577,8 +577,8 @@ class OctopusCoordinator(UtilityCostCoordinator[dict[str, OctopusMeter]]):
                 "meters": {
                     key: {
                         "days_imported": len(fetched.days),
-                        "no_data": [day.isoformat() for day in fetched.no_data],
-                        "no_rates": [day.isoformat() for day in fetched.no_price],
+                        "no_data": _iso_ranges(fetched.no_data),
+                        "no_rates": _iso_ranges(fetched.no_price),
                     }
                     for key, fetched in report.items()
                 },
@@ -684,6 +684,11 @@ class OctopusCoordinator(UtilityCostCoordinator[dict[str, OctopusMeter]]):
             "last_error": self.last_error,
             "retry_at": self.retry_at and self.retry_at.isoformat(),
         }
+
+
+def _iso_ranges(days: list[date]) -> list[list[str]]:
+    """Return ``days`` as runs ``[first, last]`` in ISO format."""
+    return [[first.isoformat(), last.isoformat()] for first, last in day_ranges(days)]
 
 
 def _meter_report(meter: OctopusMeter, fetched: FetchedDays) -> str:

@@ -52,6 +52,20 @@ VARIABLE_PRODUCT = "VAR-22-11-01"
 OUTGOING = "E-1R-OUTGOING-FIX-12M-19-05-13-C"
 OUTGOING_PRODUCT = "OUTGOING-FIX-12M-19-05-13"
 GAS_TARIFF = "G-1R-VAR-22-11-01-C"
+# Real shapes (codes from the Octopus Energy integration's tests): a flat
+# day/night tariff, and a business tariff without a region, whose product is
+# taken to be the code itself (not confirmed against the real API).
+FLAT2R = "E-FLAT2R-SILVER-23-12-06-C"
+BUSINESS = "BUS-PANELP-12M-FIXED-SEPTEMBER2029"
+# The product of each tariff: rates asked under another product are a 404.
+PRODUCTS = {
+    AGILE: AGILE_PRODUCT,
+    ECONOMY7: VARIABLE_PRODUCT,
+    OUTGOING: OUTGOING_PRODUCT,
+    GAS_TARIFF: VARIABLE_PRODUCT,
+    FLAT2R: "SILVER-23-12-06",
+    BUSINESS: BUSINESS,
+}
 # The import meter moves from Economy 7 to Agile at 14:30 UTC on this day.
 AGILE_FROM = datetime(2026, 1, 10, 14, 30, tzinfo=UTC)
 
@@ -259,6 +273,8 @@ class FakeOctopus(LoopbackServer):
         if (refused := self._check(request, auth=False)) is not None:
             return refused
         tariff, kind = request.match_info["tariff"], request.match_info["kind"]
+        if PRODUCTS.get(tariff) != request.match_info["product"]:
+            return web.json_response({"detail": "Not found."}, status=404)
         start = _parse(request.query["period_from"])
         end = _parse(request.query["period_to"])
         rows = self._rate_rows(tariff, kind, start, end)
@@ -277,6 +293,11 @@ class FakeOctopus(LoopbackServer):
             (OUTGOING, "standard-unit-rates"): 15.0,
             (GAS_TARIFF, "standard-unit-rates"): 6.0,
             (GAS_TARIFF, "standing-charges"): 30.0,
+            (FLAT2R, "day-unit-rates"): 28.0,
+            (FLAT2R, "night-unit-rates"): 14.0,
+            (FLAT2R, "standing-charges"): 48.0,
+            (BUSINESS, "standard-unit-rates"): 20.0,
+            (BUSINESS, "standing-charges"): 60.0,
         }
         if (tariff, kind) in fixed:
             pence = fixed[(tariff, kind)]
