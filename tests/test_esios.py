@@ -344,6 +344,32 @@ async def test_refused_token_at_set_up(
     assert [flow["context"]["source"] for flow in flows] == [SOURCE_REAUTH]
 
 
+async def test_a_bad_day_does_not_hold_back_the_next(
+    hass: HomeAssistant, fake_esios: FakeEsios, freezer: FrozenDateTimeFactory
+) -> None:
+    """Today's archive comes back malformed; tomorrow's is fetched all the same."""
+    freezer.move_to("2026-01-12T21:00:00+01:00")
+    fake_esios.fail(200, '{"PVPC": "broken"}', content_type="application/json")
+    entry = esios_entry(fake_esios)
+    entry.add_to_hass(hass)
+    await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    # Both days were asked for; with no price for now, set-up is retried.
+    days = [query["date"] for _, query in fake_esios.requests]
+    assert days == ["2026-01-12", "2026-01-13"]
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+    # The retry asks for today's alone: tomorrow's was kept.
+    await advance(hass, freezer, timedelta(minutes=2))
+    assert entry.state is ConfigEntryState.LOADED
+    days = [query["date"] for _, query in fake_esios.requests]
+    assert days == ["2026-01-12", "2026-01-13", "2026-01-12"]
+    assert state_value(hass, PRICE) == kwh(generated_mwh(TODAY)[21])
+    tomorrow = attributes(hass, PRICE)["tomorrow"]
+    assert [row["price"] for row in tomorrow] == [
+        kwh(p) for p in generated_mwh(TOMORROW)
+    ]
+
+
 @pytest.mark.parametrize(
     ("moment", "hours", "period"),
     [

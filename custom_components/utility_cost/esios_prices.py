@@ -19,6 +19,7 @@ from homeassistant.core import HomeAssistant
 
 from .api.esios import (
     EsiosAuthenticationError,
+    EsiosBadResponseError,
     EsiosClient,
     EsiosError,
     EsiosNotPublishedError,
@@ -120,7 +121,9 @@ class PvpcPrices:
         """Fetch the days that are due; return those that are new, and when next.
 
         Raises EsiosAuthenticationError if the token is refused (and plans no next
-        attempt); any other failure is recorded, and the next attempt is later.
+        attempt); any other failure is recorded, and the next attempt is later. A
+        day that is not out yet or whose answer is malformed does not hold back
+        the other days; an unreachable or busy ESIOS stops the round.
         """
         added: list[date] = []
         exported = False
@@ -137,8 +140,11 @@ class PvpcPrices:
                 self.next_attempt = None
                 raise
             except EsiosError as err:
-                wait = self._failed(now, day, err)
-                break
+                if wait is None:
+                    wait = self._failed(now, day, err)
+                if not isinstance(err, EsiosBadResponseError | EsiosNotPublishedError):
+                    break  # ESIOS is down or busy: no point asking for more now
+                # This day's answer was wrong or is not out: the next may be fine.
         if added or exported:
             # Export prices are kept like import prices: after a restart with ESIOS
             # down, the export price of today is still known.

@@ -20,6 +20,7 @@ from custom_components.utility_cost.api.esios import (
     EsiosConnectionError,
     EsiosNotPublishedError,
     EsiosRateLimitedError,
+    archive_hours,
     parse_archive,
     parse_indicator,
 )
@@ -90,6 +91,40 @@ def test_dst_days(day: date, hours: int) -> None:
         assert intervals[0].start == madrid_midnight_utc(day)
         # Every interval lasts an hour of real time: the day spans 23 or 25 hours.
         assert intervals[-1].end - intervals[0].start == timedelta(hours=hours)
+
+
+def test_spring_day_archive_labelled_by_the_wall_clock() -> None:
+    """REE skips ``02-03`` on the 23-hour day; sequential labels are read too."""
+    payload = fixture(f"archive_{SPRING}.json")
+    labels = [row["Hora"] for row in payload["PVPC"]]
+    assert labels[:3] == ["00-01", "01-02", "03-04"]
+    assert labels[-1] == "23-24"
+    intervals = parse_archive(payload, SPRING, Zone.PENINSULA)
+    # 03-04 on the wall clock is the third hour from midnight: 02:00 CEST.
+    assert intervals[2].start == madrid_midnight_utc(SPRING) + timedelta(hours=2)
+    sequential = copy.deepcopy(payload)
+    for index, row in enumerate(sequential["PVPC"]):
+        row["Hora"] = f"{index:02d}-{index + 1:02d}"
+    assert parse_archive(sequential, SPRING, Zone.PENINSULA) == intervals
+    # A row missing is still refused, in either labelling.
+    short = copy.deepcopy(payload)
+    short["PVPC"].pop(10)
+    with pytest.raises(EsiosBadResponseError, match="22 values where 23"):
+        parse_archive(short, SPRING, Zone.PENINSULA)
+
+
+@pytest.mark.parametrize(
+    ("labels", "hours", "expected"),
+    [
+        ([0, 1, *range(3, 24)], 23, list(range(23))),
+        (list(range(23)), 23, list(range(23))),
+        (list(range(25)), 25, list(range(25))),
+        (list(range(24)), 24, list(range(24))),
+        ([0, 1, 3, 23], 23, [0, 1, 2, 22]),  # incomplete: refused by the count
+    ],
+)
+def test_archive_hours(labels: list[int], hours: int, expected: list[int]) -> None:
+    assert archive_hours(labels, hours) == expected
 
 
 def test_export_on_the_long_day_uses_the_local_time_not_datetime_utc() -> None:

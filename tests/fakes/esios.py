@@ -72,6 +72,18 @@ def _hour_starts(day: date) -> list[datetime]:
     ]
 
 
+def archive_label(index: int, hours: int) -> str:
+    """Return REE's label of the archive's hour ``index`` on a day of ``hours``.
+
+    As REE labels them (a recording of 2019-03-31 and aiopvpc's fixtures of
+    2022-03-27 and 2021-10-31, MIT, azogue/aiopvpc tests/api_examples): the
+    23-hour day by the wall clock, without ``02-03`` (``00-01, 01-02, 03-04, …,
+    23-24``); the 25-hour day in sequence (``00-01`` … ``24-25``).
+    """
+    hour = index + 1 if hours == 23 and index >= 2 else index
+    return f"{hour:02d}-{hour + 1:02d}"
+
+
 def archive_payload(day: date, prices: list[float]) -> dict[str, Any]:
     """Return the public archive of ``day`` for PVPC ``prices`` (EUR/MWh)."""
     rows = []
@@ -80,7 +92,7 @@ def archive_payload(day: date, prices: list[float]) -> dict[str, Any]:
         rows.append(
             {
                 "Dia": day.strftime("%d/%m/%Y"),
-                "Hora": f"{index:02d}-{index + 1:02d}",
+                "Hora": archive_label(index, len(prices)),
                 "PCB": _comma(price),
                 "CYM": _comma(cym),
                 "PMHPCB": _comma(price * 0.8),

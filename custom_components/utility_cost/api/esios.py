@@ -3,9 +3,12 @@
 Two sources give the same prices, in EUR/MWh:
 
 * without a token, the public daily archive (``/archives/70/download_json``): one
-  row per hour from local midnight (``"Hora": "00-01"``, ``"02-03"`` twice on the
-  25-hour day), prices as text with a decimal comma, column ``PCB`` for the
-  Peninsula, Canaries and Balearics and ``CYM`` for Ceuta and Melilla;
+  row per hour from local midnight (``"Hora": "00-01"``), prices as text with a
+  decimal comma, column ``PCB`` for the Peninsula, Canaries and Balearics and
+  ``CYM`` for Ceuta and Melilla. The 23-hour day is labelled by the wall clock,
+  without ``02-03`` (``00-01, 01-02, 03-04, …, 23-24``); the 25-hour day in
+  sequence, ``00-01`` to ``24-25`` (recordings of both days, see
+  :func:`archive_hours`);
 * with a personal token, the indicator API (``/indicators/1001``, and ``1739`` for
   the price paid for exported energy), one value per zone (``geo_id``) and hour,
   each with its peninsular local time and offset in ``datetime``. (``datetime_utc``
@@ -115,6 +118,20 @@ def _check_complete(indices: list[int], expected: int, day: date) -> None:
         )
 
 
+def archive_hours(labels: list[int], hours: int) -> list[int]:
+    """Return the hour from local midnight of each archive row's label.
+
+    ``labels``: each row's first hour (``"03-04"`` is 3); ``hours``: the day's
+    length. On the 23-hour day REE labels by the wall clock, skipping 2 (real
+    recordings of 2019-03-31 and 2022-03-27): 3 is the third hour. Sequential
+    labels (0 to 22) are read as they are, and so is every other day (0 to 23,
+    0 to 24 on the 25-hour day).
+    """
+    if hours == 23 and 2 not in labels and 23 in labels:
+        return [label - 1 if label > 2 else label for label in labels]
+    return labels
+
+
 def parse_archive(payload: Any, day: date, zone: Zone) -> list[PriceInterval]:
     """Parse the public daily archive of ``day`` for ``zone``."""
     if not isinstance(payload, dict):
@@ -129,8 +146,8 @@ def parse_archive(payload: Any, day: date, zone: Zone) -> list[PriceInterval]:
         raise EsiosBadResponseError("the archive's rows are not a list")
     column = ZONES[zone].archive_column
     expected_day = day.strftime("%d/%m/%Y")
-    prices: dict[int, float] = {}
-    indices: list[int] = []
+    labels: list[int] = []
+    values: list[float] = []
     for row in rows:
         if not isinstance(row, dict):
             raise EsiosBadResponseError("an archive row is not an object")
@@ -142,11 +159,12 @@ def parse_archive(payload: Any, day: date, zone: Zone) -> list[PriceInterval]:
             raise EsiosBadResponseError(f"{day}: a row without an hour: {hour!r}")
         if column not in row:
             raise EsiosBadResponseError(f"{day}: no {column} column for {zone}")
-        index = int(first)
-        indices.append(index)
-        prices[index] = _per_kwh(_number(row[column], f"{day} {hour} {column}"))
-    _check_complete(indices, day_hours(day, PENINSULAR_TZ), day)
-    return _place(prices, day, zone, _HOUR)
+        labels.append(int(first))
+        values.append(_per_kwh(_number(row[column], f"{day} {hour} {column}")))
+    hours = day_hours(day, PENINSULAR_TZ)
+    indices = archive_hours(labels, hours)
+    _check_complete(indices, hours, day)
+    return _place(dict(zip(indices, values, strict=True)), day, zone, _HOUR)
 
 
 def parse_indicator(
