@@ -363,7 +363,7 @@ async def test_a_bad_day_does_not_hold_back_the_next(
     assert entry.state is ConfigEntryState.LOADED
     days = [query["date"] for _, query in fake_esios.requests]
     assert days == ["2026-01-12", "2026-01-13", "2026-01-12"]
-    assert state_value(hass, PRICE) == kwh(generated_mwh(TODAY)[21])
+    assert state_value(hass, PRICE) == kwh(fake_esios.day_prices(TODAY)[21])
     tomorrow = attributes(hass, PRICE)["tomorrow"]
     assert [row["price"] for row in tomorrow] == [
         kwh(p) for p in generated_mwh(TOMORROW)
