@@ -66,6 +66,30 @@ async def test_defaults(hass: HomeAssistant, banded: MockConfigEntry) -> None:
     assert state_value(hass, HOURS) == 3
 
 
+async def test_threshold_follows_the_prices_until_set(
+    hass: HomeAssistant, banded: MockConfigEntry, hass_storage: dict[str, Any]
+) -> None:
+    """Automatic is kept as automatic: new prices move it; setting it fixes it."""
+    await setup_entries(hass, banded)
+    assert hass.states.get(THRESHOLD).attributes["automatic"] is True
+    # The night band gets cheaper: 15 h at 0.30 and 9 h at 0.02.
+    hass.config_entries.async_update_entry(
+        banded, options={**banded.options, "bands": [{**NIGHT_BAND, "price": 0.02}]}
+    )
+    await hass.config_entries.async_reload(banded.entry_id)
+    await hass.async_block_till_done()
+    assert state_value(hass, THRESHOLD) == pytest.approx((15 * 0.30 + 9 * 0.02) / 24)
+    stored = hass_storage.get(tariff_store_key(banded.entry_id), {}).get("data", {})
+    assert stored.get("cheap_threshold") is None
+    cheap = hass.states.get("binary_sensor.banded_cheap_now")
+    assert cheap.attributes["threshold_automatic"] is True
+    await set_value(hass, THRESHOLD, 0.2)
+    assert hass.states.get(THRESHOLD).attributes["automatic"] is False
+    cheap = hass.states.get("binary_sensor.banded_cheap_now")
+    assert cheap.attributes["threshold"] == 0.2
+    assert cheap.attributes["threshold_automatic"] is False
+
+
 async def test_setting_changes_the_binary_sensors_at_once(
     hass: HomeAssistant, banded: MockConfigEntry
 ) -> None:

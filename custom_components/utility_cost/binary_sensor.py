@@ -30,7 +30,8 @@ class TariffBinarySensorEntityDescription(BinarySensorEntityDescription):
 
 def _cheap_now(tariff: TariffCoordinator) -> dict[str, Any]:
     return {
-        "threshold": tariff.settings.cheap_threshold,
+        "threshold": tariff.data.cheap_threshold,
+        "threshold_automatic": tariff.settings.cheap_threshold is None,
         "price": tariff.data.current.price,
     }
 

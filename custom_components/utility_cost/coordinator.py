@@ -223,13 +223,6 @@ class TariffCoordinator(UtilityCostCoordinator[TariffOutlook]):
     def outlook(self) -> TariffOutlook:
         """Recompute the outlook now, and when it next changes with time."""
         outlook = self._outlook_now()
-        if self.settings.cheap_threshold is None and outlook.today is not None:
-            # Until the user sets one: cheap means at most today's average.
-            self.settings = replace(
-                self.settings, cheap_threshold=round(outlook.today.stats.average, 4)
-            )
-            self._settings_store.schedule_save()
-            outlook = self._outlook_now()
         self._kept_window = (
             outlook.cheapest_window if outlook.in_cheapest_window else None
         )

@@ -86,6 +86,7 @@ async def async_get_config_entry_diagnostics(
             else 0,
             "settings": {
                 "cheap_threshold": coordinator.settings.cheap_threshold,
+                "cheap_threshold_in_force": outlook.cheap_threshold,
                 "cheapest_hours": coordinator.settings.cheapest_hours,
             },
             "cheapest_window": None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from homeassistant.components.number import (
     NumberEntity,
@@ -27,9 +28,18 @@ PARALLEL_UPDATES = 0
 class TariffNumberEntityDescription(NumberEntityDescription):
     """A setting of a tariff's automations."""
 
-    value_fn: Callable[[AutomationSettings], float | None]
+    value_fn: Callable[[TariffCoordinator], float | None]
     set_fn: Callable[[TariffCoordinator, float], None]
     per_kwh: bool = False
+    # Whether the setting can be automatic (followed from the prices until set).
+    automatic_fn: Callable[[AutomationSettings], bool] | None = None
+
+
+def _cheap_threshold(tariff: TariffCoordinator) -> float | None:
+    """Return the threshold set, or the automatic one (today's average)."""
+    if tariff.settings.cheap_threshold is not None:
+        return tariff.settings.cheap_threshold
+    return None if tariff.data is None else tariff.data.cheap_threshold
 
 
 NUMBERS: tuple[TariffNumberEntityDescription, ...] = (
@@ -43,8 +53,9 @@ NUMBERS: tuple[TariffNumberEntityDescription, ...] = (
         native_max_value=MAX_PRICE_PER_KWH,
         native_step=0.0001,
         per_kwh=True,
-        value_fn=lambda settings: settings.cheap_threshold,
+        value_fn=_cheap_threshold,
         set_fn=lambda tariff, value: tariff.async_set_settings(cheap_threshold=value),
+        automatic_fn=lambda settings: settings.cheap_threshold is None,
     ),
     TariffNumberEntityDescription(
         key="cheapest_hours",
@@ -55,7 +66,7 @@ NUMBERS: tuple[TariffNumberEntityDescription, ...] = (
         native_max_value=MAX_CHEAPEST_HOURS,
         native_step=1,
         native_unit_of_measurement=UnitOfTime.HOURS,
-        value_fn=lambda settings: settings.cheapest_hours,
+        value_fn=lambda tariff: tariff.settings.cheapest_hours,
         set_fn=lambda tariff, value: tariff.async_set_settings(
             cheapest_hours=int(value)
         ),
@@ -101,8 +112,16 @@ class TariffNumber(UtilityCostEntity[TariffCoordinator], NumberEntity):
 
     @property
     def native_value(self) -> float | None:
-        """Return the setting."""
-        return self.entity_description.value_fn(self.coordinator.settings)
+        """Return the setting (or the value it follows while automatic)."""
+        return self.entity_description.value_fn(self.coordinator)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Say whether the value is automatic (today's average) or was set."""
+        automatic_fn = self.entity_description.automatic_fn
+        if automatic_fn is None:
+            return None
+        return {"automatic": automatic_fn(self.coordinator.settings)}
 
     async def async_set_native_value(self, value: float) -> None:
         """Change the setting; the binary sensors follow at once."""

@@ -82,8 +82,22 @@ def test_cheap_now_against_the_threshold() -> None:
     assert tariff_outlook(schedule, at_four, MADRID, SETTINGS).cheap_now is True
     exact = AutomationSettings(cheap_threshold=0.094)
     assert tariff_outlook(schedule, at_four, MADRID, exact).cheap_now is True
+    # Not set: automatic, today's average, and it follows the prices known.
     unset = AutomationSettings()
-    assert tariff_outlook(schedule, at_four, MADRID, unset).cheap_now is None
+    average = sum(DAY_MWH) / len(DAY_MWH) / 1000  # 24 hourly prices
+    seen = tariff_outlook(schedule, at_four, MADRID, unset)
+    assert seen.cheap_threshold == pytest.approx(average, abs=1e-6)
+    assert seen.cheap_now is (seen.current.price <= average)
+    peak = max(DAY, key=lambda interval: interval.price)
+    assert tariff_outlook(schedule, peak.start, MADRID, unset).cheap_now is False
+    cheaper = IntervalSchedule(NEXT_DAY)
+    tomorrow = tariff_outlook(cheaper, local(28), MADRID, unset)
+    assert tomorrow.cheap_threshold == pytest.approx(average - 0.01, abs=1e-6)
+    # Nothing known today: no threshold, no answer.
+    empty = tariff_outlook(IntervalSchedule([]), at_four, MADRID, unset)
+    assert empty.cheap_threshold is None
+    assert empty.cheap_now is None
+    assert tariff_outlook(schedule, at_four, MADRID, exact).cheap_threshold == 0.094
 
 
 def test_no_price_known_now() -> None:

@@ -32,7 +32,10 @@ DEFAULT_CHEAPEST_HOURS: Final = 3
 
 @dataclass(frozen=True, slots=True)
 class AutomationSettings:
-    """What the user set for automations: a cheap threshold and a number of hours."""
+    """What the user set for automations: a cheap threshold and a number of hours.
+
+    ``cheap_threshold`` None is automatic: cheap means at most today's average.
+    """
 
     cheap_threshold: float | None = None
     cheapest_hours: int = DEFAULT_CHEAPEST_HOURS
@@ -64,6 +67,8 @@ class TariffOutlook:
     cheapest_hours: tuple[TimeRange, ...]
     cheapest_window: PriceWindow | None
     cheap_now: bool | None
+    # The threshold in force: the one set, or today's average (None: unknown).
+    cheap_threshold: float | None
     next_update: datetime
     # What it was computed from: a later outlook of the same schedule and settings
     # reuses its days (schedules are immutable; new prices make a new schedule).
@@ -146,6 +151,8 @@ def tariff_outlook(
         window = cheapest_window(remaining, at, settings.duration)
 
     threshold = settings.cheap_threshold
+    if threshold is None and today is not None:
+        threshold = round(today.stats.average, 6)  # automatic: today's average
     cheap_now = (
         None
         if threshold is None or current.price is None
@@ -166,6 +173,7 @@ def tariff_outlook(
         cheapest_hours=hours,
         cheapest_window=window,
         cheap_now=cheap_now,
+        cheap_threshold=threshold,
         next_update=next_update,
         schedule=schedule,
         settings=settings,
