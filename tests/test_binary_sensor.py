@@ -129,3 +129,18 @@ async def test_in_cheapest_hours_of_pvpc(
     assert hass.states.get(hours).state == STATE_ON
     await advance(hass, freezer, timedelta(hours=1))  # 15:00
     assert hass.states.get(hours).state == STATE_OFF
+
+
+async def test_a_flat_rate_has_no_cheap_times(
+    hass: HomeAssistant, entity_registry: er.EntityRegistry
+) -> None:
+    """One price all day: cheap and cheapest would be on all day, so none is made."""
+    flat = fixed_tariff_entry("Flat", 0.25)
+    await setup_entries(hass, flat)
+    platforms = {
+        entry.domain
+        for entry in er.async_entries_for_config_entry(entity_registry, flat.entry_id)
+    }
+    assert platforms == {"sensor"}
+    assert hass.states.get("sensor.flat_current_price").state == "0.25"
+    assert hass.states.get("sensor.flat_next_price_change").state == "unknown"

@@ -41,6 +41,7 @@ from tests.fakes.octopus import (
     ACCOUNT,
     AGILE,
     AGILE_FROM,
+    AGILE_OUTGOING,
     API_KEY,
     BUSINESS,
     ECONOMY7,
@@ -54,6 +55,7 @@ from tests.fakes.octopus import (
     FakeOctopus,
     agile_pence,
     consumption_kwh,
+    outgoing_pence,
 )
 
 from .conftest import (
@@ -1046,3 +1048,42 @@ async def test_stopping_during_a_backfill_is_quiet(
     await hass.async_stop()
     problems = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert problems == [], [r.getMessage() for r in problems]
+
+
+async def test_automation_entities_where_they_mean_something(
+    hass: HomeAssistant, octopus: FakeOctopus
+) -> None:
+    """Export on Agile Outgoing: its best (dearest) times; flat gas: none at all."""
+    export = octopus.account["properties"][1]["electricity_meter_points"][1]
+    export["agreements"][0]["tariff_code"] = AGILE_OUTGOING
+    await _setup(hass, octopus_entry(octopus))
+    gas = f"octopus_gas_{GAS_MPRN}"
+    assert hass.states.get(f"binary_sensor.{gas}_cheap_now") is None
+    assert hass.states.get(f"number.{gas}_cheapest_hours") is None
+    # The gas rate is known to the end of what was fetched: no change is known.
+    assert hass.states.get(f"sensor.{gas}_next_price_change").state == "unknown"
+    assert float(hass.states.get(f"sensor.{gas}_current_price").state) == 0.063
+
+    device = f"octopus_export_{EXPORT_MPAN}"
+    assert hass.states.get(f"binary_sensor.{device}_cheap_now") is None
+    window = hass.states.get(f"binary_sensor.{device}_in_best_export_window")
+    # Reference: the dearest 3 hours from now (09:00 UTC) within the rates
+    # published up to 23:00.
+    now = datetime(2026, 1, 12, 9, tzinfo=UTC)
+    averages = {
+        now + k * HALF_HOUR: sum(
+            outgoing_pence(now + (k + i) * HALF_HOUR) for i in range(6)
+        )
+        / 6
+        / 100
+        for k in range(23)
+    }
+    best = max(averages, key=lambda start: (averages[start], -start.timestamp()))
+    assert window.attributes["start"] == best
+    assert window.attributes["average_price"] == pytest.approx(averages[best], abs=1e-6)
+    high = hass.states.get(f"binary_sensor.{device}_high_export_price_now")
+    assert high.attributes["threshold_automatic"] is True
+    assert (high.state == "on") == (
+        high.attributes["price"] >= high.attributes["threshold"]
+    )
+    assert hass.states.get(f"number.{device}_best_export_hours").state == "3"

@@ -56,25 +56,35 @@ def _cheapest_window(tariff: TariffCoordinator) -> dict[str, Any]:
     }
 
 
-BINARY_SENSORS: tuple[TariffBinarySensorEntityDescription, ...] = (
-    TariffBinarySensorEntityDescription(
-        key="cheap_now",
-        translation_key="cheap_now",
-        is_on_fn=lambda tariff: tariff.data.cheap_now,
-        attributes_fn=_cheap_now,
-    ),
-    TariffBinarySensorEntityDescription(
-        key="in_cheapest_hours",
-        translation_key="in_cheapest_hours",
-        is_on_fn=lambda tariff: tariff.data.in_cheapest_hours,
-        attributes_fn=_cheapest_hours,
-    ),
-    TariffBinarySensorEntityDescription(
-        key="in_cheapest_window",
-        translation_key="in_cheapest_window",
-        is_on_fn=lambda tariff: tariff.data.in_cheapest_window,
-        attributes_fn=_cheapest_window,
-    ),
+def _descriptions(
+    now: str, hours: str, window: str
+) -> tuple[TariffBinarySensorEntityDescription, ...]:
+    return (
+        TariffBinarySensorEntityDescription(
+            key=now,
+            translation_key=now,
+            is_on_fn=lambda tariff: tariff.data.cheap_now,
+            attributes_fn=_cheap_now,
+        ),
+        TariffBinarySensorEntityDescription(
+            key=hours,
+            translation_key=hours,
+            is_on_fn=lambda tariff: tariff.data.in_cheapest_hours,
+            attributes_fn=_cheapest_hours,
+        ),
+        TariffBinarySensorEntityDescription(
+            key=window,
+            translation_key=window,
+            is_on_fn=lambda tariff: tariff.data.in_cheapest_window,
+            attributes_fn=_cheapest_window,
+        ),
+    )
+
+
+# A tariff that is paid for: cheap times. One that pays (export): its best times.
+BINARY_SENSORS = _descriptions("cheap_now", "in_cheapest_hours", "in_cheapest_window")
+EXPORT_BINARY_SENSORS = _descriptions(
+    "high_price_now", "in_best_export_hours", "in_best_export_window"
 )
 
 
@@ -83,11 +93,12 @@ async def async_setup_entry(
     entry: UtilityCostConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a tariff's binary sensors."""
+    """Add a tariff's binary sensors, if its price changes within a day."""
     async_add_entities(
         TariffBinarySensor(tariff, description)
         for tariff in entry_tariffs(entry)
-        for description in BINARY_SENSORS
+        if tariff.prices_vary()
+        for description in (EXPORT_BINARY_SENSORS if tariff.export else BINARY_SENSORS)
     )
 
 

@@ -92,7 +92,7 @@ from .domain.pvpc import Zone, local_day
 from .domain.readings import DEFAULT_MAX_WATTS, StationReading
 from .domain.sessions import SessionRules
 from .domain.units import SourceKind, source_kind_for_unit, to_canonical
-from .domain.windows import PriceStats, PriceWindow, cheapest_window
+from .domain.windows import PriceStats, PriceWindow, cheapest_window, known_segments
 from .esios_prices import PvpcPrices
 from .metering import MeterRuntime
 from .repairs import (
@@ -155,11 +155,13 @@ class TariffCoordinator(UtilityCostCoordinator[TariffOutlook]):
         *,
         scope: str | None = None,
         device: DeviceInfo | None = None,
+        export: bool = False,
     ) -> None:
         """Prepare the tariff's schedule and settings.
 
         An entry with several tariffs (an Octopus account: one per meter) gives each
-        its ``scope`` and ``device``.
+        its ``scope`` and ``device``. ``export``: a tariff that pays for energy
+        sent out, whose best times are its highest prices.
         """
         super().__init__(
             hass,
@@ -169,6 +171,7 @@ class TariffCoordinator(UtilityCostCoordinator[TariffOutlook]):
         )
         self.scope = scope
         self.device = device
+        self.export = export
         self.schedule: PriceSchedule = self._initial_schedule()
         self.currency = tariff_currency(entry)
         standing_charge = entry.options.get(CONF_STANDING_CHARGE)
@@ -196,7 +199,23 @@ class TariffCoordinator(UtilityCostCoordinator[TariffOutlook]):
         self.settings = AutomationSettings(
             cheap_threshold=None if threshold is None else float(threshold),
             cheapest_hours=int(stored.get("cheapest_hours", DEFAULT_CHEAPEST_HOURS)),
+            prefer_high=self.export,
         )
+
+    def prices_vary(self) -> bool:
+        """Return True if the price changes within a day (cheap times mean something).
+
+        Judged from the prices known from yesterday to the day after tomorrow; a
+        flat rate has no cheap or cheapest times (its entities are not made).
+        """
+        now = dt_util.utcnow()
+        prices = {
+            segment.price
+            for segment in known_segments(
+                self.schedule, now - timedelta(days=1), now + timedelta(days=2)
+            )
+        }
+        return len(prices) > 1
 
     def _settings_to_store(self) -> dict[str, Any]:
         return {
@@ -308,6 +327,10 @@ class EsiosCoordinator(TariffCoordinator):
         self.export_schedule = IntervalSchedule(())
         self._unsub_fetch: CALLBACK_TYPE | None = None
         super().__init__(hass, entry)
+
+    def prices_vary(self) -> bool:
+        """Return True: the PVPC changes every hour (or quarter)."""
+        return True
 
     def _initial_schedule(self) -> PriceSchedule:
         return IntervalSchedule(())

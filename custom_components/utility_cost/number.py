@@ -42,36 +42,46 @@ def _cheap_threshold(tariff: TariffCoordinator) -> float | None:
     return None if tariff.data is None else tariff.data.cheap_threshold
 
 
-NUMBERS: tuple[TariffNumberEntityDescription, ...] = (
-    TariffNumberEntityDescription(
-        key="cheap_price_threshold",
-        translation_key="cheap_price_threshold",
-        entity_category=EntityCategory.CONFIG,
-        mode=NumberMode.BOX,
-        # Dynamic tariffs can go below zero.
-        native_min_value=-MAX_PRICE_PER_KWH,
-        native_max_value=MAX_PRICE_PER_KWH,
-        native_step=0.0001,
-        per_kwh=True,
-        value_fn=_cheap_threshold,
-        set_fn=lambda tariff, value: tariff.async_set_settings(cheap_threshold=value),
-        automatic_fn=lambda settings: settings.cheap_threshold is None,
-    ),
-    TariffNumberEntityDescription(
-        key="cheapest_hours",
-        translation_key="cheapest_hours",
-        entity_category=EntityCategory.CONFIG,
-        mode=NumberMode.SLIDER,
-        native_min_value=MIN_CHEAPEST_HOURS,
-        native_max_value=MAX_CHEAPEST_HOURS,
-        native_step=1,
-        native_unit_of_measurement=UnitOfTime.HOURS,
-        value_fn=lambda tariff: tariff.settings.cheapest_hours,
-        set_fn=lambda tariff, value: tariff.async_set_settings(
-            cheapest_hours=int(value)
+def _descriptions(
+    threshold: str, hours: str
+) -> tuple[TariffNumberEntityDescription, ...]:
+    return (
+        TariffNumberEntityDescription(
+            key=threshold,
+            translation_key=threshold,
+            entity_category=EntityCategory.CONFIG,
+            mode=NumberMode.BOX,
+            # Dynamic tariffs can go below zero.
+            native_min_value=-MAX_PRICE_PER_KWH,
+            native_max_value=MAX_PRICE_PER_KWH,
+            native_step=0.0001,
+            per_kwh=True,
+            value_fn=_cheap_threshold,
+            set_fn=lambda tariff, value: tariff.async_set_settings(
+                cheap_threshold=value
+            ),
+            automatic_fn=lambda settings: settings.cheap_threshold is None,
         ),
-    ),
-)
+        TariffNumberEntityDescription(
+            key=hours,
+            translation_key=hours,
+            entity_category=EntityCategory.CONFIG,
+            mode=NumberMode.SLIDER,
+            native_min_value=MIN_CHEAPEST_HOURS,
+            native_max_value=MAX_CHEAPEST_HOURS,
+            native_step=1,
+            native_unit_of_measurement=UnitOfTime.HOURS,
+            value_fn=lambda tariff: tariff.settings.cheapest_hours,
+            set_fn=lambda tariff, value: tariff.async_set_settings(
+                cheapest_hours=int(value)
+            ),
+        ),
+    )
+
+
+# A tariff that is paid for: cheap times. One that pays (export): its best times.
+NUMBERS = _descriptions("cheap_price_threshold", "cheapest_hours")
+EXPORT_NUMBERS = _descriptions("high_price_threshold", "best_export_hours")
 
 
 async def async_setup_entry(
@@ -79,11 +89,12 @@ async def async_setup_entry(
     entry: UtilityCostConfigEntry,
     async_add_entities: AddConfigEntryEntitiesCallback,
 ) -> None:
-    """Add a tariff's settings."""
+    """Add a tariff's settings, if its price changes within a day."""
     async_add_entities(
         TariffNumber(tariff, description)
         for tariff in entry_tariffs(entry)
-        for description in NUMBERS
+        if tariff.prices_vary()
+        for description in (EXPORT_NUMBERS if tariff.export else NUMBERS)
     )
 
 

@@ -332,6 +332,7 @@ class OctopusCoordinator(UtilityCostCoordinator[dict[str, OctopusMeter]]):
                 self.config_entry,
                 scope=key,
                 device=octopus_device_info(self.config_entry, meter),
+                export=meter.point.is_export,
             )
             await tariff.async_load()
             tariff.async_set_updated_data(tariff.outlook())  # no rates known yet

@@ -150,7 +150,7 @@ TARIFF_SENSORS: tuple[TariffSensorEntityDescription, ...] = (
         key="next_price_change",
         translation_key="next_price_change",
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda tariff: tariff.data.current.end,
+        value_fn=lambda tariff: tariff.data.next_change,
     ),
     TariffSensorEntityDescription(
         key="today_min_price",

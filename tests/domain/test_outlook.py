@@ -13,6 +13,7 @@ from custom_components.utility_cost.domain.prices import (
     Band,
     FixedTariff,
     IntervalSchedule,
+    PriceInterval,
 )
 from custom_components.utility_cost.domain.windows import PriceWindow, TimeRange
 
@@ -178,3 +179,51 @@ def test_each_change_of_a_day_from_the_previous_outlook_is_exact() -> None:
     assert tariff_outlook(tariff, at, MADRID, longer, previous=previous) == (
         tariff_outlook(tariff, at, MADRID, longer)
     )
+
+
+def test_next_price_change_looks_past_equal_prices() -> None:
+    """Two intervals at one price, then the end of what is known: no change known."""
+    flat = IntervalSchedule(
+        [
+            PriceInterval(local(0), local(12), 0.2),
+            PriceInterval(local(12), local(24), 0.2),
+        ]
+    )
+    seen = tariff_outlook(flat, local(3), MADRID, SETTINGS)
+    assert seen.next_change is None
+    assert seen.following is not None
+    assert seen.following.price == 0.2
+    changing = IntervalSchedule(
+        [*flat.intervals, PriceInterval(local(24), local(30), 0.1)]
+    )
+    assert tariff_outlook(changing, local(3), MADRID, SETTINGS).next_change == local(24)
+    # No price now: no change to tell either.
+    assert tariff_outlook(flat, local(40), MADRID, SETTINGS).next_change is None
+    hours = tariff_outlook(IntervalSchedule(DAY), local(10.5), MADRID, SETTINGS)
+    assert hours.next_change == local(11)
+
+
+def test_export_prefers_the_highest_prices() -> None:
+    """For a tariff that pays, the best hours and window are the dearest ones."""
+    export = AutomationSettings(cheapest_hours=3, prefer_high=True)
+    schedule = IntervalSchedule(DAY)
+    seen = tariff_outlook(schedule, local(0), MADRID, export)
+    # Reference by hand: the three dearest hours, and the dearest 3-hour run.
+    prices = [mwh / 1000 for mwh in DAY_MWH]
+    dearest = sorted(range(24), key=lambda hour: -prices[hour])[:3]
+    in_hours = sorted(
+        hour
+        for hour in range(24)
+        if any(r.contains(local(hour)) for r in seen.cheapest_hours)
+    )
+    assert in_hours == sorted(dearest)
+    sums = [sum(prices[i : i + 3]) for i in range(22)]
+    best = sums.index(max(sums))
+    assert seen.cheapest_window == PriceWindow(
+        local(best), local(best + 3), pytest.approx(max(sums) / 3)
+    )
+    # High now: at least today's average.
+    peak = prices.index(max(prices))
+    assert tariff_outlook(schedule, local(peak), MADRID, export).cheap_now is True
+    low = prices.index(min(prices))
+    assert tariff_outlook(schedule, local(low), MADRID, export).cheap_now is False

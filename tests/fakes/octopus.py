@@ -56,6 +56,8 @@ GAS_TARIFF = "G-1R-VAR-22-11-01-C"
 # day/night tariff, and a business tariff without a region, whose product is
 # taken to be the code itself (not confirmed against the real API).
 FLAT2R = "E-FLAT2R-SILVER-23-12-06-C"
+# Agile's export twin: half-hourly, published with Agile, no VAT on export.
+AGILE_OUTGOING = "E-1R-AGILE-OUTGOING-19-05-13-C"
 BUSINESS = "BUS-PANELP-12M-FIXED-SEPTEMBER2029"
 # The product of each tariff: rates asked under another product are a 404.
 PRODUCTS = {
@@ -65,6 +67,7 @@ PRODUCTS = {
     GAS_TARIFF: VARIABLE_PRODUCT,
     FLAT2R: "SILVER-23-12-06",
     BUSINESS: BUSINESS,
+    AGILE_OUTGOING: "AGILE-OUTGOING-19-05-13",
 }
 # The import meter moves from Economy 7 to Agile at 14:30 UTC on this day.
 AGILE_FROM = datetime(2026, 1, 10, 14, 30, tzinfo=UTC)
@@ -76,6 +79,11 @@ def agile_pence(start: datetime) -> float:
     evening = 12.0 if 16 <= hour < 19 else 0.0
     night = -3.0 if 2 <= hour < 5 else 0.0
     return round(15.0 + 5.0 * math.sin(hour / 24 * 2 * math.pi) + evening + night, 4)
+
+
+def outgoing_pence(start: datetime) -> float:
+    """Return the Agile Outgoing rate (pence/kWh) of the half-hour at ``start``."""
+    return round(agile_pence(start) * 0.6, 4)
 
 
 def consumption_kwh(start: datetime, meter: str) -> float:
@@ -318,7 +326,7 @@ class FakeOctopus(LoopbackServer):
                 },
             ]
             return _Rows(len(rows), rows.__getitem__)
-        if (tariff, kind) == (AGILE, "standard-unit-rates"):
+        if kind == "standard-unit-rates" and tariff in (AGILE, AGILE_OUTGOING):
             first = start.replace(
                 minute=0 if start.minute < 30 else 30, second=0, microsecond=0
             )
@@ -327,6 +335,15 @@ class FakeOctopus(LoopbackServer):
 
             def agile_row(index: int) -> dict[str, Any]:
                 at = first + (count - 1 - index) * HALF_HOUR  # newest first
+                if tariff == AGILE_OUTGOING:
+                    pence = outgoing_pence(at)
+                    return {
+                        "value_exc_vat": pence,
+                        "value_inc_vat": pence,
+                        "valid_from": _iso(at),
+                        "valid_to": _iso(at + HALF_HOUR),
+                        "payment_method": None,
+                    }
                 pence = agile_pence(at)
                 return {
                     "value_exc_vat": pence,

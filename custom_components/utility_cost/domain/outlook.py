@@ -9,6 +9,7 @@ alone (the caller recomputes then, or when the prices or settings change).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Final
@@ -28,6 +29,8 @@ from .windows import (
 MIN_CHEAPEST_HOURS: Final = 1
 MAX_CHEAPEST_HOURS: Final = 12
 DEFAULT_CHEAPEST_HOURS: Final = 3
+# How far to look for the next different price (segments of the same price).
+_MAX_SAME_PRICE_SEGMENTS: Final = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +38,14 @@ class AutomationSettings:
     """What the user set for automations: a cheap threshold and a number of hours.
 
     ``cheap_threshold`` None is automatic: cheap means at most today's average.
+    ``prefer_high`` is for a tariff that pays (export): the best times are those
+    of the highest prices, so "cheap" reads "at least the threshold", and the
+    cheapest hours and window are the highest-priced ones.
     """
 
     cheap_threshold: float | None = None
     cheapest_hours: int = DEFAULT_CHEAPEST_HOURS
+    prefer_high: bool = False
 
     @property
     def duration(self) -> timedelta:
@@ -62,6 +69,8 @@ class TariffOutlook:
     at: datetime
     current: PriceSegment
     following: PriceSegment | None
+    # When the price next differs from now's (None: no different price known).
+    next_change: datetime | None
     today: DayPrices | None
     tomorrow: DayPrices | None
     cheapest_hours: tuple[TimeRange, ...]
@@ -107,6 +116,34 @@ def _known_day(
     return day_prices(schedule, day)
 
 
+def next_price_change(
+    schedule: PriceSchedule, current: PriceSegment
+) -> datetime | None:
+    """Return when the price next differs from ``current``'s, if that is known.
+
+    Segments of the same price are looked through; the end of the known prices
+    is not a change (None), nor is anything after a price that is not known.
+    """
+    if current.price is None:
+        return None
+    segment = current
+    for _ in range(_MAX_SAME_PRICE_SEGMENTS):
+        if segment.end is None:
+            return None
+        following = schedule.segment_at(segment.end)
+        if following.price is None:
+            return None
+        if following.price != current.price:
+            return following.start
+        segment = following
+    return None
+
+
+def _negated(intervals: Iterable[PriceInterval]) -> list[PriceInterval]:
+    """Return ``intervals`` with their prices negated (highest first becomes lowest)."""
+    return [PriceInterval(i.start, i.end, -i.price, i.label) for i in intervals]
+
+
 def tariff_outlook(
     schedule: PriceSchedule,
     at: datetime,
@@ -139,6 +176,8 @@ def tariff_outlook(
         and previous.settings.cheapest_hours == settings.cheapest_hours
     ):
         hours = previous.cheapest_hours
+    elif settings.prefer_high:
+        hours = cheapest_periods(_negated(today.intervals), settings.duration)
     else:
         hours = cheapest_periods(today.intervals, settings.duration)
     if keep_window is not None and keep_window.contains(at):
@@ -148,7 +187,15 @@ def tariff_outlook(
             *(today.intervals if today else ()),
             *(tomorrow.intervals if tomorrow else ()),
         ]
-        window = cheapest_window(remaining, at, settings.duration)
+        if settings.prefer_high:
+            best = cheapest_window(_negated(remaining), at, settings.duration)
+            window = (
+                None
+                if best is None
+                else PriceWindow(best.start, best.end, -best.average_price)
+            )
+        else:
+            window = cheapest_window(remaining, at, settings.duration)
 
     threshold = settings.cheap_threshold
     if threshold is None and today is not None:
@@ -156,6 +203,8 @@ def tariff_outlook(
     cheap_now = (
         None
         if threshold is None or current.price is None
+        else current.price >= threshold
+        if settings.prefer_high
         else current.price <= threshold
     )
     changes = [current.end, today_day.end]
@@ -168,6 +217,7 @@ def tariff_outlook(
         at=at,
         current=current,
         following=following,
+        next_change=next_price_change(schedule, current),
         today=today,
         tomorrow=tomorrow,
         cheapest_hours=hours,
