@@ -4,13 +4,15 @@ Years of half-hourly consumption (``BENCH_YEARS``, default one: 17,520 rows) of 
 fake Octopus API's import meter and its Agile rates, fetched with this integration's
 client, priced per half-hour (domain/octopus.py) and imported as hourly statistics
 into a real recorder (statistics.py): once with the largest page the API allows and
-once with its default page of 100 rows, in one run.
+once with its default page of 100 rows, in one run. Then a backfill of 90 days:
+alone, and behind 180 imported days written at once (as now) or per 30-day page (as
+before, each page moving every newer hour).
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 import os
 from typing import Any
 
@@ -29,6 +31,7 @@ from custom_components.utility_cost.api.octopus import (
     STANDARD_UNIT_RATES,
     OctopusClient,
 )
+from custom_components.utility_cost.domain.hours import HOUR, HourTotal
 from custom_components.utility_cost.domain.octopus import hourly_totals, rate_intervals
 from custom_components.utility_cost.domain.prices import IntervalSchedule
 from custom_components.utility_cost.statistics import (
@@ -124,4 +127,41 @@ async def test_import_history(
         "import_s": imported - priced,
         "kwh": sum(h.kwh for h in hours),
         "cost": sum(h.cost or 0 for h in hours),
+    }
+
+
+BEHIND_DAYS = 90
+EXISTING_DAYS = 180
+PAGE_DAYS = 30
+
+
+def _hours(first: datetime, days: int) -> list[HourTotal]:
+    return [HourTotal(first + i * HOUR, 0.5, 0.1) for i in range(days * 24)]
+
+
+@pytest.mark.parametrize("mode", ["alone", "behind_once", "behind_per_page"])
+async def test_backfill_behind_history(hass: HomeAssistant, mode: str) -> None:
+    """90 days imported alone, or behind 180 imported days: at once or per page.
+
+    ``behind_per_page`` is how the backfill wrote before (each 30-day page moved
+    every newer hour again); ``behind_once`` is how it writes now.
+    """
+    stats = meter_statistics(f"octopus_backfill_{mode}", "Bench", "GBP")
+    first = datetime(2025, 1, 1, tzinfo=UTC)
+    older = _hours(first, BEHIND_DAYS)
+    newer = _hours(first + timedelta(days=BEHIND_DAYS), EXISTING_DAYS)
+    if mode != "alone":
+        await async_import_hours(hass, stats, newer)
+        await async_wait_recording_done(hass)
+    begin = wall_clock()
+    if mode == "behind_per_page":
+        for page in range(0, len(older), PAGE_DAYS * 24):
+            await async_import_hours(hass, stats, older[page : page + PAGE_DAYS * 24])
+    else:
+        await async_import_hours(hass, stats, older)
+    await async_wait_recording_done(hass)
+    RESULTS.setdefault("backfill", {})[mode] = {
+        "days": BEHIND_DAYS,
+        "behind_days": 0 if mode == "alone" else EXISTING_DAYS,
+        "seconds": wall_clock() - begin,
     }

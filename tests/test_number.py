@@ -88,6 +88,24 @@ async def test_threshold_follows_the_prices_until_set(
     cheap = hass.states.get("binary_sensor.banded_cheap_now")
     assert cheap.attributes["threshold"] == 0.2
     assert cheap.attributes["threshold_automatic"] is False
+    # The action makes it automatic again, and says so for any other number.
+    await hass.services.async_call(
+        "utility_cost",
+        "automatic_threshold",
+        {ATTR_ENTITY_ID: THRESHOLD},
+        blocking=True,
+    )
+    assert hass.states.get(THRESHOLD).attributes["automatic"] is True
+    assert state_value(hass, THRESHOLD) == pytest.approx((15 * 0.30 + 9 * 0.02) / 24)
+    with pytest.raises(ServiceValidationError) as caught:
+        await hass.services.async_call(
+            "utility_cost",
+            "automatic_threshold",
+            {ATTR_ENTITY_ID: HOURS},
+            blocking=True,
+        )
+    assert caught.value.translation_key == "not_a_threshold"
+    assert state_value(hass, HOURS) == 3
 
 
 async def test_setting_changes_the_binary_sensors_at_once(

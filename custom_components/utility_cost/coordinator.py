@@ -225,11 +225,20 @@ class TariffCoordinator(UtilityCostCoordinator[TariffOutlook]):
 
     @callback
     def async_set_settings(
-        self, *, cheap_threshold: float | None = None, cheapest_hours: int | None = None
+        self,
+        *,
+        cheap_threshold: float | None = None,
+        cheapest_hours: int | None = None,
+        automatic_threshold: bool = False,
     ) -> None:
-        """Change an automation setting (a number entity was set)."""
+        """Change an automation setting (a number entity was set).
+
+        ``automatic_threshold``: follow today's average again.
+        """
         if cheap_threshold is not None:
             self.settings = replace(self.settings, cheap_threshold=cheap_threshold)
+        if automatic_threshold:
+            self.settings = replace(self.settings, cheap_threshold=None)
         if cheapest_hours is not None:
             self.settings = replace(self.settings, cheapest_hours=cheapest_hours)
             self._kept_window = None  # a window of the old length

@@ -13,9 +13,10 @@ from homeassistant.components.number import (
 )
 from homeassistant.const import EntityCategory, UnitOfEnergy, UnitOfTime
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import MAX_PRICE_PER_KWH
+from .const import DOMAIN, MAX_PRICE_PER_KWH
 from .coordinator import TariffCoordinator, UtilityCostConfigEntry
 from .domain.outlook import MAX_CHEAPEST_HOURS, MIN_CHEAPEST_HOURS, AutomationSettings
 from .entity import UtilityCostEntity, entry_tariffs
@@ -137,3 +138,13 @@ class TariffNumber(UtilityCostEntity[TariffCoordinator], NumberEntity):
     async def async_set_native_value(self, value: float) -> None:
         """Change the setting; the binary sensors follow at once."""
         self.entity_description.set_fn(self.coordinator, value)
+
+    async def async_make_automatic(self) -> None:
+        """Follow today's average again (the action ``automatic_threshold``)."""
+        if self.entity_description.automatic_fn is None:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="not_a_threshold",
+                translation_placeholders={"entity_id": self.entity_id},
+            )
+        self.coordinator.async_set_settings(automatic_threshold=True)

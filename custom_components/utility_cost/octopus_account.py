@@ -34,7 +34,6 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_API_KEY
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed
-from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.event import async_track_point_in_utc_time
@@ -100,6 +99,7 @@ from .domain.octopus import (
 )
 from .domain.periods import day_ranges, describe_days, local_midnight
 from .domain.prices import IntervalSchedule, PriceInterval, PriceSchedule
+from .repairs import async_set_octopus_issue
 from .statistics import (
     MeterStatistics,
     async_import_hours,
@@ -407,48 +407,30 @@ class OctopusCoordinator(UtilityCostCoordinator[dict[str, OctopusMeter]]):
     ) -> None:
         """Say so when a meter's history has no rates, or no recent data at all."""
         entry_id = self.config_entry.entry_id
-        no_rates_id = f"octopus_no_rates_{entry_id}_{meter.key}"
+        no_rates: dict[str, str] | None = None
         if waiting in fetched.no_price:
             spans = agreements_in_force(
                 meter.point.agreements,
                 uk_midnight(waiting),
                 uk_midnight(waiting + timedelta(days=1)),
             )
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                no_rates_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key="octopus_no_rates",
-                translation_placeholders={
-                    "meter": meter.name,
-                    "day": waiting.isoformat(),
-                    "tariffs": ", ".join(span.code for span in spans) or "-",
-                },
-            )
-        else:
-            ir.async_delete_issue(self.hass, DOMAIN, no_rates_id)
-        no_data_id = f"octopus_no_data_{entry_id}_{meter.key}"
-        recent = today - timedelta(days=LOOK_BACK_DAYS)
-        if meter.data_until is None or meter.data_until < uk_midnight(recent):
-            ir.async_create_issue(
-                self.hass,
-                DOMAIN,
-                no_data_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key="octopus_no_data",
-                translation_placeholders={
-                    "meter": meter.name,
-                    "days": str(LOOK_BACK_DAYS),
-                    "since": "-"
-                    if meter.data_until is None
-                    else meter.data_until.astimezone(UK).date().isoformat(),
-                },
-            )
-        else:
-            ir.async_delete_issue(self.hass, DOMAIN, no_data_id)
+            no_rates = {
+                "meter": meter.name,
+                "day": waiting.isoformat(),
+                "tariffs": ", ".join(span.code for span in spans) or "-",
+            }
+        async_set_octopus_issue(self.hass, entry_id, meter.key, "no_rates", no_rates)
+        no_data: dict[str, str] | None = None
+        recent = uk_midnight(today - timedelta(days=LOOK_BACK_DAYS))
+        if meter.data_until is None or meter.data_until < recent:
+            no_data = {
+                "meter": meter.name,
+                "days": str(LOOK_BACK_DAYS),
+                "since": "-"
+                if meter.data_until is None
+                else meter.data_until.astimezone(UK).date().isoformat(),
+            }
+        async_set_octopus_issue(self.hass, entry_id, meter.key, "no_data", no_data)
 
     async def _fetch_days(
         self, meter: OctopusMeter, first: date, last: date

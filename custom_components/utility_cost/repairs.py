@@ -46,6 +46,35 @@ def async_delete_tariff_missing_issue(hass: HomeAssistant, entry_id: str) -> Non
     ir.async_delete_issue(hass, DOMAIN, tariff_missing_issue_id(entry_id))
 
 
+@callback
+def async_set_octopus_issue(
+    hass: HomeAssistant,
+    entry_id: str,
+    meter_key: str,
+    kind: str,
+    placeholders: dict[str, str] | None,
+) -> None:
+    """Raise an Octopus meter's issue of ``kind`` (placeholders given), or settle it.
+
+    ``kind``: ``no_rates`` (its history waits for a tariff's rates) or ``no_data``
+    (nothing recent from the smart meter). Neither has a fix flow: the user checks
+    the meter or the tariff, or leaves the meter out in the options.
+    """
+    issue_id = f"octopus_{kind}_{entry_id}_{meter_key}"
+    if placeholders is None:
+        ir.async_delete_issue(hass, DOMAIN, issue_id)
+        return
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id,
+        is_fixable=False,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=f"octopus_{kind}",
+        translation_placeholders=placeholders,
+    )
+
+
 # Issues a successful refresh settles, and those only a reading or the user settles.
 TUYA_CLOUD_ISSUES = ("quota_exhausted", "plan_expired", "api_not_subscribed")
 TUYA_QUOTA_ISSUES = ("quota_state_lost", "portal_failed")

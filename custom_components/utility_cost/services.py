@@ -1,14 +1,19 @@
-"""Actions: ``utility_cost.set_quota_reading`` and ``utility_cost.octopus_backfill``."""
+"""Actions: ``set_quota_reading``, ``octopus_backfill`` and ``automatic_threshold``.
+
+``utility_cost.automatic_threshold`` targets a price-threshold number entity and
+makes it automatic again (today's average).
+"""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Final, cast
 
+from homeassistant.components.number import DOMAIN as NUMBER_DOMAIN
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, service
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
@@ -23,6 +28,7 @@ ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"
 ATTR_REMAINING: Final = "remaining"
 ATTR_USED: Final = "used"
 SERVICE_OCTOPUS_BACKFILL: Final = "octopus_backfill"
+SERVICE_AUTOMATIC_THRESHOLD: Final = "automatic_threshold"
 ATTR_FROM_DATE: Final = "from_date"
 ATTR_TO_DATE: Final = "to_date"
 
@@ -124,6 +130,15 @@ def async_setup_services(hass: HomeAssistant) -> None:
         SERVICE_OCTOPUS_BACKFILL,
         octopus_backfill,
         schema=OCTOPUS_BACKFILL_SCHEMA,
+    )
+
+    service.async_register_platform_entity_service(
+        hass,
+        DOMAIN,
+        SERVICE_AUTOMATIC_THRESHOLD,
+        entity_domain=NUMBER_DOMAIN,
+        schema=None,
+        func="async_make_automatic",
     )
 
 
