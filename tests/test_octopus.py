@@ -981,6 +981,15 @@ async def test_tariff_codes_of_the_real_shapes(
     assert hass.states.get(f"sensor.octopus_gas_{GAS_MPRN}_current_price").state == (
         "unavailable"
     )
+    # A backfill says which days had no rates.
+    await _backfill(hass, from_date="2025-12-01", to_date="2025-12-02")
+    message = async_get_persistent_notifications(hass)[
+        "utility_cost_octopus_backfill_octopus_account"
+    ]["message"]
+    assert (
+        f"- Octopus gas {GAS_MPRN}: 0 days imported; "
+        "no rates for 2025-12-01 to 2025-12-02."
+    ) in message
 
 
 async def test_the_eve_of_a_switch_from_agile(

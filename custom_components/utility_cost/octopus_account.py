@@ -87,6 +87,7 @@ from .domain.octopus import (
     AgreementSpan,
     NightWindow,
     OctopusDataError,
+    TariffCode,
     agreements_in_force,
     backfill_pages,
     clip_intervals,
@@ -417,7 +418,8 @@ class OctopusCoordinator(UtilityCostCoordinator[dict[str, OctopusMeter]]):
             no_rates = {
                 "meter": meter.name,
                 "day": waiting.isoformat(),
-                "tariffs": ", ".join(span.code for span in spans) or "-",
+                "tariffs": ", ".join(span.code for span in spans)
+                or "no agreement in force",
             }
         async_set_octopus_issue(self.hass, entry_id, meter.key, "no_rates", no_rates)
         no_data: dict[str, str] | None = None
@@ -593,20 +595,17 @@ class OctopusCoordinator(UtilityCostCoordinator[dict[str, OctopusMeter]]):
             if span.tariff is None:
                 continue  # a code of a shape not known here: not priced
             if kind == STANDARD_UNIT_RATES and span.tariff.is_economy7:
-                day = await self._rates(meter, span, DAY_UNIT_RATES)
-                night = await self._rates(meter, span, NIGHT_UNIT_RATES)
+                day = await self._rates(span.tariff, span, DAY_UNIT_RATES)
+                night = await self._rates(span.tariff, span, NIGHT_UNIT_RATES)
                 found = economy7_intervals(day, night, self.night)
             else:
-                found = await self._rates(meter, span, kind)
+                found = await self._rates(span.tariff, span, kind)
             intervals.extend(clip_intervals(found, span.start, span.end))
         return IntervalSchedule(intervals)
 
     async def _rates(
-        self, meter: OctopusMeter, span: AgreementSpan, kind: str
+        self, tariff: TariffCode, span: AgreementSpan, kind: str
     ) -> list[PriceInterval]:
-        tariff = span.tariff
-        if tariff is None:
-            return []
         fuel = ELECTRICITY if tariff.fuel == "E" else GAS
         try:
             rows = await self.client.rates(

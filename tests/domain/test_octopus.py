@@ -19,7 +19,6 @@ from custom_components.utility_cost.domain.octopus import (
     agreements_in_force,
     backfill_pages,
     clip_intervals,
-    complete_days,
     economy7_intervals,
     gas_kwh,
     hourly_totals,
@@ -383,21 +382,20 @@ def test_clip_intervals() -> None:
 @pytest.mark.parametrize(
     ("local_day", "hours"), [("2026-03-29", 23), ("2026-10-25", 25)]
 )
-def test_complete_days_on_clock_change_days(local_day: str, hours: int) -> None:
-
+def test_whole_days_on_clock_change_days(local_day: str, hours: int) -> None:
     day = datetime.fromisoformat(local_day)
     start = day.replace(tzinfo=LONDON).astimezone(UTC)
     totals = [HourTotal(start + timedelta(hours=i), 1.0, 0.2) for i in range(hours + 5)]
     # The day is whole; the 5 hours of the next day are not a day yet.
-    assert complete_days(totals, LONDON) == totals[:hours]
-    # A day with a missing hour waits, and so does what follows it.
-    assert complete_days(totals[:3] + totals[4:], LONDON) == []
+    assert whole_days(totals, LONDON) == {day.date(): totals[:hours]}
+    # A day with a missing hour is not whole.
+    assert whole_days(totals[:3] + totals[4:], LONDON) == {}
     # Hours that do not start at midnight are not a whole day either.
-    assert complete_days(totals[1:], LONDON) == []
+    assert whole_days(totals[1:], LONDON) == {}
 
 
 def test_whole_days_keep_every_complete_day() -> None:
-    """Unlike the leading days, every whole day counts: gaps are days left out."""
+    """Every whole day counts: a day with a gap is left out, not those after it."""
     start = datetime(2026, 3, 28, tzinfo=LONDON).astimezone(UTC)
     hours = [
         HourTotal(start + timedelta(hours=i), 1.0, 0.1) for i in range(24 + 23 + 24)
@@ -406,7 +404,6 @@ def test_whole_days_keep_every_complete_day() -> None:
     days = whole_days(hours, LONDON)
     assert sorted(days) == [date(2026, 3, 28), date(2026, 3, 30)]
     assert len(days[date(2026, 3, 30)]) == 24
-    assert complete_days(hours, LONDON) == hours[:24]
 
 
 def test_backfill_pages_are_whole_local_days() -> None:

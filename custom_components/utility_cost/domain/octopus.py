@@ -13,8 +13,11 @@ Pure rules of the Octopus REST API's data, with the instants passed in:
 * :func:`economy7_intervals` - day and night rates laid over the night window;
 * :func:`gas_kwh` - an SMETS2 meter's m³ as kWh;
 * :func:`hourly_totals` - half-hourly consumption priced and summed per hour, the
-  shape of Home Assistant's long-term statistics; :func:`complete_days` keeps the
-  whole local days of them.
+  shape of Home Assistant's long-term statistics; :func:`whole_days` keeps the
+  whole local days of them, :func:`with_standing_charge` spreads each day's
+  standing charge over its half-hours;
+* :func:`backfill_pages` - a range of days in pages of whole local days;
+* :func:`rates_published` - whether a day's rates are out for every agreement.
 """
 
 from __future__ import annotations
@@ -365,24 +368,6 @@ def _hours_of(day: date, tz: tzinfo) -> list[datetime]:
     midnight = local_midnight(day, tz)
     count = round((local_midnight(day + timedelta(days=1), tz) - midnight) / HOUR)
     return [midnight + i * HOUR for i in range(count)]
-
-
-def complete_days(hours: Sequence[HourTotal], tz: tzinfo) -> list[HourTotal]:
-    """Return the hours of the leading local days that have every hour.
-
-    Consumption arrives late and sometimes in parts: a day is imported once all its
-    hours are there (23 or 25 on clock-change days), and what follows a missing hour
-    waits with it.
-    """
-    if not hours:
-        return []
-    days = whole_days(hours, tz)
-    kept: list[HourTotal] = []
-    day = hours[0].start.astimezone(tz).date()
-    while day in days:
-        kept.extend(days[day])
-        day += timedelta(days=1)
-    return kept
 
 
 def backfill_pages(first: date, last: date, days: int) -> list[tuple[date, date]]:
