@@ -242,17 +242,47 @@ async def test_throttled_after_a_rate_limit(
     fake_tuya: FakeTuyaCloud,
     freezer: FrozenDateTimeFactory,
 ) -> None:
+    """One 1110 halves the rate; each successful refresh gives back a step."""
     await setup_entries(hass, tariff, account)
     coordinator = account.runtime_data
+    budget = coordinator.quota.budget
     interval = coordinator.planned_interval
     fake_tuya.fail("associated-users", code=1110)
-    await advance(hass, freezer, timedelta(minutes=15))
+    await advance(hass, freezer, interval)
+    assert not coordinator.last_update_success
     assert hass.states.get("sensor.tuya_cloud_0001_quota_status").state == "throttled"
     assert coordinator.planned_interval.total_seconds() == pytest.approx(
         2 * interval.total_seconds(), rel=0.01
     )
-    await advance(hass, freezer, timedelta(hours=6))
-    assert hass.states.get("sensor.tuya_cloud_0001_quota_status").state == "stale"
+    assert budget.throttle == 0.5
+    # Two successful refreshes later (not at the 6-hourly recompute): back.
+    await advance(hass, freezer, 3 * coordinator.planned_interval)
+    assert coordinator.last_update_success
+    assert budget.throttle == 1.0
+    assert hass.states.get("sensor.tuya_cloud_0001_quota_status").state != "throttled"
+    assert coordinator.planned_interval.total_seconds() == pytest.approx(
+        interval.total_seconds(), rel=0.05
+    )
+
+
+async def test_a_busy_cloud_is_not_a_rate_limit(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    account: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """1111 (system busy): that refresh fails, the rate stays, the next one goes."""
+    await setup_entries(hass, tariff, account)
+    coordinator = account.runtime_data
+    interval = coordinator.planned_interval
+    fake_tuya.fail("associated-users", code=1111)
+    await advance(hass, freezer, interval)
+    assert not coordinator.last_update_success
+    assert coordinator.quota.budget.throttle == 1.0
+    assert hass.states.get("sensor.tuya_cloud_0001_quota_status").state != "throttled"
+    await advance(hass, freezer, coordinator.planned_interval)
+    assert coordinator.last_update_success
 
 
 async def test_our_calls_survive_a_restart(

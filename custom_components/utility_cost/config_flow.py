@@ -73,6 +73,7 @@ from .api.tuya import (
     TuyaApiNotSubscribedError,
     TuyaAuthenticationError,
     TuyaBadResponseError,
+    TuyaBusyError,
     TuyaClient,
     TuyaConnectionError,
     TuyaDevice,
@@ -1008,6 +1009,7 @@ _TUYA_FLOW_ERRORS: dict[type[TuyaError], str] = {
     TuyaApiNotSubscribedError: "api_not_subscribed",
     TuyaConnectionError: "cannot_connect",
     TuyaRateLimitedError: "cannot_connect",
+    TuyaBusyError: "cannot_connect",
     TuyaBadResponseError: "cannot_connect",
 }
 

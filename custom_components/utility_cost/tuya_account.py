@@ -53,6 +53,7 @@ from .api.tuya import (
     TuyaApiError,
     TuyaApiNotSubscribedError,
     TuyaAuthenticationError,
+    TuyaBusyError,
     TuyaClient,
     TuyaConnectionError,
     TuyaDevice,
@@ -587,6 +588,7 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
         await self._learn_capabilities(now)
         await self._reconcile(due[:wanted], now)
         self._note_refresh(now)
+        budget.record_success(now)
         self._maybe_import_statistics(now)
         self.store.schedule_save()
         return account
@@ -1469,7 +1471,7 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
         try:
             try:
                 await self.client.send_commands(device_id, {code: on})
-            except TuyaRateLimitedError:
+            except (TuyaRateLimitedError, TuyaBusyError):
                 await asyncio.sleep(1)
                 await self.client.send_commands(device_id, {code: on})
         except TuyaError as err:

@@ -20,6 +20,7 @@ from custom_components.utility_cost.api.tuya import (
     TuyaApiNotSubscribedError,
     TuyaAuthenticationError,
     TuyaBadResponseError,
+    TuyaBusyError,
     TuyaClient,
     TuyaConnectionError,
     TuyaDeviceCapError,
@@ -289,7 +290,7 @@ async def test_commands(
         (28841106, TuyaApiNotSubscribedError),
         (60001001, TuyaDeviceCapError),
         (1110, TuyaRateLimitedError),
-        (1111, TuyaRateLimitedError),
+        (1111, TuyaBusyError),  # transient, not a request to slow down
         (1199, TuyaRateLimitedError),
         (2001, TuyaDeviceOfflineError),
         (2008, TuyaApiError),

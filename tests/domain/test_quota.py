@@ -122,19 +122,50 @@ def test_a_stale_reading_decays_towards_the_conservative_rate() -> None:
     assert budget.status(later) is QuotaStatus.STALE
 
 
-def test_rate_limits_halve_down_to_a_floor_until_the_next_recompute() -> None:
+def test_rate_limits_halve_down_to_a_floor_and_recover_step_by_step() -> None:
     budget = QuotaBudget.new(SETTINGS, NOW)
     rate = budget.rate
     assert rate is not None
     budget.mark_rate_limited(NOW)
     assert budget.status(NOW) is QuotaStatus.THROTTLED
     assert budget.refresh_interval(NOW, 1) == timedelta(seconds=2 / rate)
+    # Two successful refreshes undo one halving; a recompute does not by itself.
+    budget.recompute(NOW + timedelta(hours=6))
+    assert budget.throttle == 0.5
+    budget.record_success(NOW)
+    assert budget.throttle == pytest.approx(2**-0.5)
+    budget.record_success(NOW)
+    assert budget.throttle == 1.0
+    assert budget.status(NOW) is not QuotaStatus.THROTTLED
+    budget.record_success(NOW)
+    assert budget.throttle == 1.0
     for _ in range(20):
         budget.mark_rate_limited(NOW)
     assert budget.refresh_interval(NOW, 1) == timedelta(seconds=1 / MIN_RATE)
-    budget.recompute(NOW + timedelta(hours=6))
-    assert budget.throttle == 1.0
-    assert budget.status(NOW) is not QuotaStatus.THROTTLED
+
+
+def test_the_throttle_survives_a_restart() -> None:
+    budget = QuotaBudget.new(SETTINGS, NOW)
+    budget.mark_rate_limited(NOW)
+    restored = QuotaBudget.from_dict(budget.as_dict(), SETTINGS, NOW)
+    assert restored.throttle == 0.5
+    assert restored.status(NOW) is QuotaStatus.THROTTLED
+
+
+def test_a_clock_that_goes_back_does_not_stop_the_bucket() -> None:
+    """Ten minutes at +1 day, then back: refills go on from the true time."""
+    budget = QuotaBudget.new(SETTINGS, NOW)
+    rate = budget.rate
+    assert rate is not None
+    ahead = NOW + timedelta(days=1)
+    assert budget.allow_refresh(ahead, 1)
+    budget.record_calls(ahead, 1)
+    back = NOW + timedelta(minutes=10)
+    budget.record_calls(back, 0)
+    # The bucket refills from the true time at its rate, not a day later.
+    ready = budget.ready_at(back, 1)
+    assert ready is not None
+    assert ready - back <= timedelta(seconds=1 / rate) + timedelta(seconds=1)
 
 
 def test_exhaustion_stops_until_a_reading_or_the_reset() -> None:

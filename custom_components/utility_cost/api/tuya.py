@@ -91,7 +91,15 @@ class TuyaDeviceCapError(TuyaApiError):
 
 
 class TuyaRateLimitedError(TuyaApiError):
-    """Too many requests (1110, 1111, 1199 or HTTP 429)."""
+    """Too many requests (1110, 1199 or HTTP 429): slow down."""
+
+
+class TuyaBusyError(TuyaApiError, TuyaConnectionError):
+    """The system is busy (1111): a passing state of the cloud, like an outage.
+
+    Not a request to slow down: what catches connection errors (try again later,
+    at the same rate) catches it.
+    """
 
 
 class TuyaDeviceOfflineError(TuyaApiError):
@@ -110,7 +118,7 @@ _ERRORS: Final[dict[int, type[TuyaApiError]]] = {
     28841106: TuyaApiNotSubscribedError,
     60001001: TuyaDeviceCapError,
     1110: TuyaRateLimitedError,
-    1111: TuyaRateLimitedError,
+    1111: TuyaBusyError,
     1199: TuyaRateLimitedError,
     2001: TuyaDeviceOfflineError,
 }

@@ -13,11 +13,15 @@ portal, or entered by the user) — and turns it into the rate at which we may c
   (0.7) of the global rate; with no reading at all, a conservative own cap
   (``min(0.5 * cap, configured)``) spread over the period;
 * a reading older than 12 hours decays towards the no-information rate;
-* targets are smoothed (EWMA, alpha 0.3); a rate-limit answer halves the rate down
-  to a floor until the next recompute; an exhausted quota stops all calls until the
-  period resets or a reading says calls remain.
+* targets are smoothed (EWMA, alpha 0.3); a rate-limit answer (1110) halves the
+  rate down to a floor, and each successful refresh after it gives back a step
+  (two of them undo one halving), so that one answer costs minutes, not the hours
+  to the next recompute; the throttle is kept across restarts; an exhausted quota
+  stops all calls until the period resets or a reading says calls remain.
 
-A token bucket (``burst = max(1, 60 * rate)``, plus a small reserve) paces polling:
+A token bucket (``burst = max(1, 60 * rate)``, plus a small reserve) paces polling;
+it refills with the time elapsed since its last refill, and a clock that goes back
+restarts that count instead of stalling the bucket until the clock catches up:
 a refresh goes when the bucket holds its calls (:meth:`QuotaBudget.ready_at` says
 when that is, so a refresh is never due before it can be paid). Calls that are not
 polling (tokens, specifications, discovering what a product offers, user commands)
@@ -47,6 +51,12 @@ EWMA_ALPHA: Final = 0.3
 RECOMPUTE_EVERY: Final = timedelta(hours=6)
 STALE_AFTER: Final = timedelta(hours=12)
 MIN_RATE: Final = 1 / 3600  # one call an hour: the floor of halving
+# A step back of the clock larger than this restarts the bucket's count; smaller
+# ones are instants a caller read a little earlier (at the start of a refresh that
+# took a while), not a clock change, and add nothing.
+CLOCK_STEP: Final = timedelta(minutes=15)
+# What a successful refresh gives back of a throttle: two undo one halving.
+THROTTLE_RECOVERY: Final = math.sqrt(2)
 MIN_INTERVAL: Final = timedelta(seconds=60)
 COMMAND_RESERVE: Final = 2.0  # tokens a refresh leaves in the bucket
 # A refresh due within this many seconds of refill is due now (timer jitter).
@@ -252,13 +262,18 @@ class QuotaBudget:
         self.recompute(now)
 
     def mark_rate_limited(self, now: datetime) -> None:
-        """Halve the rate until the next recompute: the cloud asked us to slow down.
+        """Halve the rate: the cloud asked us to slow down (1110).
 
-        Never below MIN_RATE (one call an hour), unless the rate already was.
+        Never below MIN_RATE (one call an hour), unless the rate already was. Each
+        successful refresh then gives a step back (:meth:`record_success`).
         """
         base = self.rate or 0.0
         if base > 0:
             self.throttle = max(self.throttle / 2, min(1.0, MIN_RATE / base))
+
+    def record_success(self, now: datetime) -> None:
+        """Recover a step from a throttle, if any: a refresh went through."""
+        self.throttle = min(1.0, self.throttle * THROTTLE_RECOVERY)
 
     # --- rates ---------------------------------------------------------------------
 
@@ -333,7 +348,7 @@ class QuotaBudget:
         )
 
     def recompute(self, now: datetime) -> None:
-        """Recompute the rate from what is known now (and lift a throttle)."""
+        """Recompute the rate from what is known now (a throttle stays as it is)."""
         self._roll(now)
         view = self.estimate(now)
         self.rate = (
@@ -343,7 +358,6 @@ class QuotaBudget:
         )
         # Never above what is safe, whatever the smoothing remembers.
         self.rate = min(self.rate, view.global_target_rps)
-        self.throttle = 1.0
         self.computed_at = now
         self.view = self.estimate(now)
 
@@ -380,7 +394,12 @@ class QuotaBudget:
         if self.tokens_at is not None and now > self.tokens_at:
             gained = (now - self.tokens_at).total_seconds() * self._effective_rate()
             self.tokens = min(self.capacity, self.tokens + gained)
-        self.tokens_at = now if self.tokens_at is None else max(now, self.tokens_at)
+        if self.tokens_at is None or now > self.tokens_at:
+            self.tokens_at = now
+        elif self.tokens_at - now > CLOCK_STEP:
+            # The clock went back: count from now. Waiting for it to catch up with
+            # the last refill would stop the bucket for as long as it jumped.
+            self.tokens_at = now
 
     def allow_refresh(self, now: datetime, calls: int) -> bool:
         """Return True if a refresh of ``calls`` calls may go now (keeping the reserve).
@@ -472,6 +491,7 @@ class QuotaBudget:
             "our_target_rps": view.our_target_rps,
             "burst": self.burst,
             "rate": self.rate,
+            "throttle": self.throttle,
             "exhausted": self.exhausted,
             "plan_expired": self.plan_expired,
             "reading": None if self.reading is None else self.reading.as_dict(),
@@ -497,6 +517,7 @@ class QuotaBudget:
                 if data.get("reading") is None
                 else QuotaReading.from_dict(data["reading"]),
                 rate=None if data.get("rate") is None else float(data["rate"]),
+                throttle=min(1.0, max(0.0, float(data.get("throttle", 1.0)))),
                 exhausted=bool(data.get("exhausted", False)),
                 plan_expired=bool(data.get("plan_expired", False)),
                 messages=int(data.get("messages_this_month", 0)),
