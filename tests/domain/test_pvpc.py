@@ -4,12 +4,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from custom_components.utility_cost.domain.periods import day_hours
 from custom_components.utility_cost.domain.pvpc import (
     CANARY_TZ,
     PENINSULAR_TZ,
     RETRY_DELAYS,
     Zone,
-    day_hours,
     local_day,
     national_holidays,
     next_check,

@@ -29,8 +29,8 @@ from typing import Any
 
 from aiohttp import web
 
-from custom_components.utility_cost.domain.periods import local_midnight
-from custom_components.utility_cost.domain.pvpc import PENINSULAR_TZ, day_hours
+from custom_components.utility_cost.domain.periods import day_hours, local_midnight
+from custom_components.utility_cost.domain.pvpc import PENINSULAR_TZ
 
 from .server import LoopbackServer
 

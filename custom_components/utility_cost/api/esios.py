@@ -31,9 +31,9 @@ from typing import Any, Final
 
 import aiohttp
 
-from ..domain.periods import local_midnight
+from ..domain.periods import day_hours, local_midnight
 from ..domain.prices import PriceInterval
-from ..domain.pvpc import PENINSULAR_TZ, SPAIN_GEO_ID, ZONES, Zone, day_hours
+from ..domain.pvpc import PENINSULAR_TZ, SPAIN_GEO_ID, ZONES, Zone
 from .common import retry_after_seconds
 
 DEFAULT_BASE_URL: Final = "https://api.esios.ree.es"

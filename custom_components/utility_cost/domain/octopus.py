@@ -30,7 +30,7 @@ import re
 from typing import Final
 
 from .hours import HOUR, HourTotal
-from .periods import local_midnight
+from .periods import day_hours, local_midnight
 from .prices import IntervalSchedule, PriceInterval, PriceSchedule
 
 # m³ to kWh: volume correction factor and the conversion of MJ to kWh.
@@ -366,8 +366,7 @@ def whole_days(hours: Iterable[HourTotal], tz: tzinfo) -> dict[date, list[HourTo
 
 def _hours_of(day: date, tz: tzinfo) -> list[datetime]:
     midnight = local_midnight(day, tz)
-    count = round((local_midnight(day + timedelta(days=1), tz) - midnight) / HOUR)
-    return [midnight + i * HOUR for i in range(count)]
+    return [midnight + i * HOUR for i in range(day_hours(day, tz))]
 
 
 def backfill_pages(first: date, last: date, days: int) -> list[tuple[date, date]]:
@@ -425,10 +424,7 @@ def with_standing_charge(
         for half in (hour.start, hour.start + HALF_HOUR):
             day = half.astimezone(tz).date()
             if day not in slots:
-                length = local_midnight(day + timedelta(days=1), tz) - local_midnight(
-                    day, tz
-                )
-                slots[day] = round(length / HALF_HOUR)
+                slots[day] = 2 * day_hours(day, tz)  # half-hours: 46, 48 or 50
             charge = charges.segment_at(half).price
             if charge is not None:
                 added += charge / slots[day]

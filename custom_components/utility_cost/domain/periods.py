@@ -37,6 +37,12 @@ def local_midnight(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
 
 
+def day_hours(day: date, tz: tzinfo) -> int:
+    """Return how many hours ``day`` has in ``tz`` (23 or 25 on DST days)."""
+    following = local_midnight(day + timedelta(days=1), tz)
+    return round((following - local_midnight(day, tz)).total_seconds() / 3600)
+
+
 def day_ranges(days: Iterable[date]) -> list[tuple[date, date]]:
     """Return ``days`` as runs of consecutive days, each as (first, last)."""
     ranges: list[tuple[date, date]] = []

@@ -110,12 +110,6 @@ def toll_period(at: datetime, zone: Zone) -> str:
     return "P2" if local.hour in p2 else "P1"
 
 
-def day_hours(day: date, tz: ZoneInfo) -> int:
-    """Return how many hours ``day`` has in ``tz`` (23 or 25 on DST days)."""
-    following = local_midnight(day + timedelta(days=1), tz)
-    return round((following - local_midnight(day, tz)).total_seconds() / 3600)
-
-
 def local_day(at: datetime, zone: Zone) -> date:
     """Return the zone's calendar day at ``at``."""
     return at.astimezone(ZONES[zone].tz).date()
