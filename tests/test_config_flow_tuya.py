@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
@@ -326,14 +327,18 @@ async def test_settings(
             CONF_TARIFF: spare.entry_id,
             CONF_MONTHLY_CAP: 10,
             "reset_day": 2.5,
+            "reset_hour": 24,
             "message_cap": -1,
+            "unknown_share": 0,
         },
     )
     assert result["errors"] == {
         CONF_TARIFF: "tariff_missing",
         CONF_MONTHLY_CAP: "invalid_cap",
         "reset_day": "invalid_reset_day",
+        "reset_hour": "invalid_reset_hour",
         "message_cap": "invalid_cap",
+        "unknown_share": "invalid_share",
     }
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
@@ -341,7 +346,24 @@ async def test_settings(
             CONF_TARIFF: cheap.entry_id,
             CONF_MONTHLY_CAP: 52_000,
             "reset_day": 15,
+            "reset_hour": 7.5,
             "message_cap": 200_000,
+            "unknown_share": float("nan"),
+        },
+    )
+    assert result["errors"] == {
+        "reset_hour": "invalid_reset_hour",
+        "unknown_share": "invalid_share",
+    }
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_TARIFF: cheap.entry_id,
+            CONF_MONTHLY_CAP: 52_000,
+            "reset_day": 15,
+            "reset_hour": 8,
+            "message_cap": 200_000,
+            "unknown_share": 90,
         },
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
@@ -350,7 +372,10 @@ async def test_settings(
     assert account.options[CONF_MONTHLY_CAP] == 52_000
     assert account.options["reset_day"] == 15
     assert account.runtime_data.quota.settings.monthly_cap == 52_000
-    assert account.runtime_data.quota.budget.period_end.day == 15
+    assert account.runtime_data.quota.budget.period_end == datetime(
+        2026, 1, 15, 8, tzinfo=UTC
+    )
+    assert account.runtime_data.quota.settings.unknown_share == 0.9
     assert account.runtime_data.quota.settings.message_cap == 200_000
 
 

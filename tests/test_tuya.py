@@ -494,6 +494,22 @@ async def test_a_plug_monitored_again_continues_its_totals(
     assert state_value(hass, "sensor.plug_1_energy") == pytest.approx(energy)
 
 
+async def test_a_refused_specification_is_not_asked_again_after_a_restart(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    account: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+) -> None:
+    fake_tuya.devices = {"strip0005": strip("strip0005", "Strip 5", 3, 60.0)}
+    fake_tuya.fail("strip0005/specification", code=1106)  # none for this product
+    await setup_entries(hass, tariff, account)
+    assert fake_tuya.count("strip0005/specification") == 1
+    await hass.config_entries.async_reload(account.entry_id)
+    await hass.async_block_till_done()
+    assert fake_tuya.count("associated-users") == 2  # it did refresh
+    assert fake_tuya.count("strip0005/specification") == 1
+
+
 async def test_specification_failures(
     hass: HomeAssistant,
     tariff: MockConfigEntry,

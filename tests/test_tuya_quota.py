@@ -60,7 +60,15 @@ async def test_quota_entities(
     # Set-up cost a token, 2 pages of devices, 3 specifications and 3 questions of
     # what the products offer (statistics of 2 products, the project's logs).
     assert state_value(hass, "sensor.tuya_cloud_0001_api_calls_by_home_assistant") == 9
-    assert state_value(hass, "sensor.tuya_cloud_0001_api_calls_remaining") == 26_000 - 9
+    # Remaining: the others are taken to have spent, pro rata, what the
+    # no-information plan leaves them (26,000 - 839 safety calls - 13,000 ours):
+    # 11 days 9 hours of 31 days (09:00 UTC).
+    assumed_others = 12_161 * (11 * 24 + 9) // (31 * 24)
+    assert assumed_others == 4_462
+    assert (
+        state_value(hass, "sensor.tuya_cloud_0001_api_calls_remaining")
+        == 26_000 - 9 - assumed_others
+    )
     assert (
         hass.states.get("sensor.tuya_cloud_0001_api_calls_by_other_clients").state
         == STATE_UNKNOWN
@@ -547,6 +555,17 @@ def _portal_options(url: str, cookie: str = PORTAL_COOKIE) -> dict[str, str]:
     }
 
 
+async def _read_by_portal(
+    hass: HomeAssistant, tariff: MockConfigEntry, fake_tuya: FakeTuyaCloud, url: str
+) -> MockConfigEntry:
+    """Set up the account with the portal, once its first reading is in."""
+    account = tuya_entry(fake_tuya, tariff, **_portal_options(url))
+    await setup_entries(hass, tariff, account)
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert hass.states.get("sensor.tuya_cloud_0001_quota_source").state == "portal"
+    return account
+
+
 async def test_portal_readings(
     hass: HomeAssistant,
     tariff: MockConfigEntry,
@@ -556,10 +575,7 @@ async def test_portal_readings(
 ) -> None:
     """The portal is read at start and then every 6 hours."""
     url, cookies = portal
-    account = tuya_entry(fake_tuya, tariff, **_portal_options(url))
-    await setup_entries(hass, tariff, account)
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert hass.states.get("sensor.tuya_cloud_0001_quota_source").state == "portal"
+    account = await _read_by_portal(hass, tariff, fake_tuya, url)
     assert state_value(hass, "sensor.tuya_cloud_0001_api_calls_remaining") == 12_000
     await advance(hass, freezer, timedelta(hours=5, minutes=59))
     assert len(cookies) == 1
@@ -729,3 +745,145 @@ async def test_diagnostics_leave_out_the_portal_session(
     )
     assert PORTAL_COOKIE not in str(diagnostics)
     assert diagnostics["entry"]["options"]["portal_cookie"] == "**REDACTED**"
+
+
+async def test_a_lost_count_is_taken_as_spent_at_the_last_pace(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    account: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+    hass_storage: dict[str, Any],
+) -> None:
+    """The account's own store kept the pace: the period so far counts as spent."""
+    hass_storage["utility_cost.tuya.tuya_account"] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": "utility_cost.tuya.tuya_account",
+        "data": {"specs": {}, "devices": [], "meters": {}, "quota_rate": 0.01},
+    }
+    await setup_entries(hass, tariff, account)
+    # 11 days 9 hours into January at 0.01 calls/s: 9,828 calls, and the start's.
+    assumed = round(0.01 * (11 * 86_400 + 9 * 3_600))
+    assert assumed == 9_828
+    ours = state_value(hass, "sensor.tuya_cloud_0001_api_calls_by_home_assistant")
+    assert ours == assumed + api_calls(fake_tuya)
+    budget = account.runtime_data.quota.budget
+    assert budget.assumed
+    diagnostics = account.runtime_data.quota.diagnostics(dt_util.utcnow())
+    assert diagnostics["assumed"] is True
+
+
+async def test_a_jump_of_the_clock_is_a_repair_and_does_not_stop_polling(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    account: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+    freezer: FrozenDateTimeFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Ten minutes at +1 day, then back: a repair, and refreshes go on as planned."""
+    steady = [0.0]
+    await setup_entries(hass, tariff, account)
+    quota = account.runtime_data.quota
+    quota.steady = lambda: steady[0]  # the steady clock, driven by the test
+    quota.check_clock(dt_util.utcnow())
+    pages = fake_tuya.count("associated-users")
+    freezer.tick(timedelta(days=1))
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done()
+    issue = issue_registry.async_get_issue(DOMAIN, "tuya_clock_jumped_tuya_account")
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["step"] == "+1440"
+    # A minute later (the steady clock's), the wall clock is back a day. (The
+    # test's timers run on the frozen clock: fire the minute tick due then.)
+    freezer.tick(timedelta(days=-1))
+    steady[0] += 60
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(days=1, minutes=1))
+    await hass.async_block_till_done()
+    issue = issue_registry.async_get_issue(DOMAIN, "tuya_clock_jumped_tuya_account")
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["step"] == "-1441"
+
+    def tick(delta: timedelta) -> None:
+        steady[0] += delta.total_seconds()
+
+    # Back on time, polling goes on at its pace (not a day later).
+    planned = account.runtime_data.planned_interval
+    for _ in range(int((planned + timedelta(minutes=2)).total_seconds() // 60)):
+        tick(timedelta(minutes=1))
+        await advance(hass, freezer, timedelta(minutes=1))
+    assert fake_tuya.count("associated-users") > pages
+
+
+async def test_the_portal_is_read_at_the_reset_and_last_periods_count_left_out(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+    portal: tuple[str, list[str]],
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Right after the reset the portal still shows 14,000 used: not this period's."""
+    url, cookies = portal
+    account = await _read_by_portal(hass, tariff, fake_tuya, url)
+    freezer.move_to("2026-01-31T23:58:00+00:00")
+    await advance(hass, freezer, timedelta(minutes=1))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    read = len(cookies)
+    await advance(hass, freezer, timedelta(minutes=2))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(cookies) == read + 1  # read at the reset
+    assert hass.states.get("sensor.tuya_cloud_0001_quota_source").state == "estimate"
+    budget = account.runtime_data.quota.budget
+    assert budget.ignored_at is not None
+    assert budget.reading is None
+
+
+async def test_the_reset_hour_and_the_share_without_readings(
+    hass: HomeAssistant, tariff: MockConfigEntry, fake_tuya: FakeTuyaCloud
+) -> None:
+    account = tuya_entry(
+        fake_tuya, tariff, reset_day=15, reset_hour=8, unknown_share=80
+    )
+    await setup_entries(hass, tariff, account)
+    assert hass.states.get("sensor.tuya_cloud_0001_quota_reset").state == (
+        "2026-01-15T08:00:00+00:00"
+    )
+    budget = account.runtime_data.quota.budget
+    assert budget.settings.conservative_cap == 20_800  # 80 % of 26,000
+
+
+async def test_a_command_refused_for_quota_stops_polling(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    account: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """The cloud's "quota used up" answer to a command holds for polling too."""
+    await setup_entries(hass, tariff, account)
+    fake_tuya.fail("commands", code=28841004)
+    with pytest.raises(HomeAssistantError):
+        await hass.services.async_call(
+            "switch", "turn_off", {"entity_id": "switch.plug_1"}, blocking=True
+        )
+    assert account.runtime_data.quota.budget.exhausted
+    assert (
+        issue_registry.async_get_issue(DOMAIN, "tuya_quota_exhausted_tuya_account")
+        is not None
+    )
+    assert account.runtime_data.quota.budget.command_calls == 1
+
+
+async def test_the_refresh_pays_for_every_device_listed(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    account: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+) -> None:
+    """Devices that are not plugs are listed too: the pages count them."""
+    await setup_entries(hass, tariff, account)
+    coordinator = account.runtime_data
+    assert coordinator.listed == len(fake_tuya.devices)
+    assert coordinator.calls_per_refresh == -(-len(fake_tuya.devices) // 20)

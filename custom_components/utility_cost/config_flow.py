@@ -122,16 +122,19 @@ from .const import (
     CONF_PRICE,
     CONF_READING_TIMEOUT_S,
     CONF_RESET_DAY,
+    CONF_RESET_HOUR,
     CONF_SOURCE,
     CONF_SOURCE_KIND,
     CONF_STANDBY_WATTS,
     CONF_STANDING_CHARGE,
     CONF_TARIFF,
+    CONF_UNKNOWN_SHARE,
     CONF_WATTS,
     CONF_ZONE,
     DEFAULT_MIN_SESSION_S,
     DEFAULT_ON_THRESHOLD_W,
     DEFAULT_READING_TIMEOUT_S,
+    DEFAULT_UNKNOWN_SHARE,
     DOMAIN,
     LOGGER,
     MAX_BANDS,
@@ -1395,7 +1398,7 @@ class TuyaOptionsFlow(OptionsFlowWithReload):
     async def async_step_settings(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change the tariff, the monthly caps of calls and messages, the reset day."""
+        """Change the tariff, the monthly caps, the reset, the no-information share."""
         options = self.config_entry.options
         tariffs = tariff_selector(self.hass, self.config_entry.data[CONF_CURRENCY])
         if tariffs is None:
@@ -1411,6 +1414,14 @@ class TuyaOptionsFlow(OptionsFlowWithReload):
             reset_day = _number_in(user_input.get(CONF_RESET_DAY, 1), 1, 31)
             if reset_day is None or reset_day != int(reset_day):
                 errors[CONF_RESET_DAY] = "invalid_reset_day"
+            reset_hour = _number_in(user_input.get(CONF_RESET_HOUR, 0), 0, 23)
+            if reset_hour is None or reset_hour != int(reset_hour):
+                errors[CONF_RESET_HOUR] = "invalid_reset_hour"
+            unknown_share = _number_in(
+                user_input.get(CONF_UNKNOWN_SHARE, DEFAULT_UNKNOWN_SHARE), 1, 100
+            )
+            if unknown_share is None:
+                errors[CONF_UNKNOWN_SHARE] = "invalid_share"
             message_cap = _number_in(
                 user_input.get(CONF_MESSAGE_CAP, DEFAULT_MESSAGE_CAP),
                 0,
@@ -1425,6 +1436,10 @@ class TuyaOptionsFlow(OptionsFlowWithReload):
                         CONF_TARIFF: user_input[CONF_TARIFF],
                         CONF_MONTHLY_CAP: int(cap or 0),
                         CONF_RESET_DAY: int(reset_day or 1),
+                        CONF_RESET_HOUR: int(reset_hour or 0),
+                        CONF_UNKNOWN_SHARE: float(
+                            unknown_share or DEFAULT_UNKNOWN_SHARE
+                        ),
                         CONF_MESSAGE_CAP: int(message_cap or 0),
                     }
                 )
@@ -1435,9 +1450,13 @@ class TuyaOptionsFlow(OptionsFlowWithReload):
                     MIN_MONTHLY_CAP, MAX_MONTHLY_CAP, step=1
                 ),
                 vol.Required(CONF_RESET_DAY, default=1): _number_field(1, 31, step=1),
+                vol.Required(CONF_RESET_HOUR, default=0): _number_field(0, 23, step=1),
                 vol.Required(
                     CONF_MESSAGE_CAP, default=DEFAULT_MESSAGE_CAP
                 ): _number_field(0, MAX_MONTHLY_CAP, step=1),
+                vol.Required(
+                    CONF_UNKNOWN_SHARE, default=DEFAULT_UNKNOWN_SHARE
+                ): _number_field(1, 100, unit="%", step=1),
             }
         )
         return self.async_show_form(

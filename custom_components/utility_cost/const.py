@@ -57,6 +57,8 @@ CONF_MONTHLY_CAP: Final = "monthly_cap"
 CONF_MESSAGE_CAP: Final = "message_cap"
 CONF_FLOW_CALLS: Final = "flow_calls"
 CONF_RESET_DAY: Final = "reset_day"
+CONF_RESET_HOUR: Final = "reset_hour"
+CONF_UNKNOWN_SHARE: Final = "unknown_share"
 CONF_PORTAL_URL: Final = "portal_url"
 CONF_PORTAL_COOKIE: Final = "portal_cookie"
 CONF_PORTAL_REMAINING_POINTER: Final = "portal_remaining_pointer"
@@ -106,6 +108,8 @@ MIN_READING_TIMEOUT_S: Final = 10
 MAX_READING_TIMEOUT_S: Final = 86_400
 DEFAULT_READING_TIMEOUT_S: Final = 300
 MIN_MONTHLY_CAP: Final = 1_000
+# Our share of the monthly cap, in %, while nothing is known of the other clients.
+DEFAULT_UNKNOWN_SHARE: Final = 50.0
 MAX_MONTHLY_CAP: Final = 100_000_000
 
 DEFAULT_ON_THRESHOLD_W: Final = 5.0

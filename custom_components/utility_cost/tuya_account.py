@@ -129,7 +129,8 @@ from .domain.plugs import (
     read_plug,
     switch_codes,
 )
-from .domain.quota import DEFAULT_MONTHLY_CAP, MIN_INTERVAL
+from .domain.polling import next_refresh_at, refresh_plan
+from .domain.quota import DEFAULT_MONTHLY_CAP, CloudAnswer
 from .domain.sessions import SessionRules
 from .domain.units import SourceKind
 from .metering import MeterRuntime
@@ -161,7 +162,6 @@ POLL_HOLD_MAX: Final = timedelta(minutes=30)
 PUSH_HOLD: Final = timedelta(minutes=45)
 # With push, polling only looks for new, removed and offline plugs.
 PUSH_POLL_INTERVAL: Final = timedelta(minutes=30)
-PLAN_PROBE_EVERY: Final = timedelta(minutes=15)
 # What a product or project offers is asked again after this long.
 CAPABILITY_RECHECK: Final = timedelta(days=7)
 PUSH_RECHECK: Final = timedelta(days=1)
@@ -302,6 +302,21 @@ TUYA_ISSUES: dict[type[TuyaError], str] = {
 NOT_OFFERED = (TuyaApiNotSubscribedError, TuyaAuthenticationError)
 # Paths whose requests are polling (paced by the bucket); the rest are not.
 _PACED_PATHS: Final = ("/associated-users/devices", "/statistics/", "/logs")
+# What the cloud's refusals mean for the quota.
+CLOUD_ANSWERS: dict[type[TuyaError], CloudAnswer] = {
+    TuyaQuotaExhaustedError: CloudAnswer.QUOTA_EXHAUSTED,
+    TuyaPlanExpiredError: CloudAnswer.PLAN_EXPIRED,
+    TuyaRateLimitedError: CloudAnswer.RATE_LIMITED,
+    TuyaBusyError: CloudAnswer.BUSY,
+}
+
+
+def cloud_answer(err: TuyaError) -> CloudAnswer | None:
+    """Return what a refusal means for the quota (None: nothing)."""
+    for error, answer in CLOUD_ANSWERS.items():
+        if isinstance(err, error):
+            return answer
+    return None
 
 
 @dataclass
@@ -398,6 +413,7 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
         self.push_state = PushState.UNKNOWN
         self.refreshes: list[datetime] = []
         self.last_refresh: datetime | None = None
+        self.listed = 0  # the devices the last device list returned (all kinds)
         self._stored_meters: dict[str, dict[str, Any]] = {}
         self._stored_energy: dict[str, dict[str, Any]] = {}
         self._warned: set[str] = set()
@@ -415,7 +431,10 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
         self._push_resume = asyncio.Event()
         self._push_lost_at: datetime | None = None
         self._discovering = False  # asking what products offer: not polling
-        self._force_next = False  # the next refresh goes whatever the bucket says
+        # The next refresh goes whatever the bucket says: the first one after a
+        # start does (the plugs are shown at once), and the bucket, which kept its
+        # tokens across the restart, repays it from the following ones.
+        self._force_next = True
         self._import_task: asyncio.Task[None] | None = None
         self._last_import: datetime | None = None
         self.data = TuyaAccount({}, {})  # until async_load says what was known
@@ -432,7 +451,9 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
             and any(part in path for part in _PACED_PATHS)
             and not path.startswith(TOKEN_PATH)
         )
-        self.quota.record_call(paced=paced)
+        self.quota.record_call(
+            paced=paced, command=method == "POST" and path.endswith("/commands")
+        )
 
     def other_clients(self) -> list[dict[str, str]]:
         """Return other config entries (of any integration) with our Access ID.
@@ -450,8 +471,11 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
 
     @property
     def calls_per_refresh(self) -> int:
-        """Return what a refresh's device list costs: a request per page."""
-        return device_list_pages(len(self.data.found))
+        """Return what a refresh's device list costs: a request per page.
+
+        The list pages every device of the linked app accounts, plugs or not.
+        """
+        return device_list_pages(max(self.listed, len(self.data.found)))
 
     @property
     def planned_interval(self) -> timedelta:
@@ -476,7 +500,7 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
 
     def achieved_interval(self, now: datetime) -> float | None:
         """Return the mean time between refreshes over the last 24 hours (s)."""
-        recent = [t for t in self.refreshes if now - t <= GAP_WINDOW]
+        recent = [t for t in self.refreshes if timedelta(0) <= now - t <= GAP_WINDOW]
         if len(recent) < 2:
             return None
         return (recent[-1] - recent[0]).total_seconds() / (len(recent) - 1)
@@ -486,7 +510,10 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
     async def async_load(self) -> None:
         """Load the quota state, specifications, evidence, known plugs and meters."""
         stored = await self.store.async_load()
-        await self.quota.async_load(ran_before=stored is not None)
+        await self.quota.async_load(
+            ran_before=stored is not None,
+            last_rate=None if stored is None else stored.get("quota_rate"),
+        )
         if stored is None and (
             flow_calls := self.config_entry.data.get(CONF_FLOW_CALLS)
         ):
@@ -530,6 +557,7 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
             datetime.fromisoformat(t) for t in stored.get("refreshes", [])
         ]
         self.last_refresh = self.refreshes[-1] if self.refreshes else None
+        self.listed = int(stored.get("listed", 0))
         self._stored_meters = stored.get("meters", {})
         self._stored_energy = stored.get("energy", {})
         devices = [_device_from_store(d) for d in stored.get("devices", [])]
@@ -545,6 +573,7 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
             self._schedule_next(dt_util.utcnow())
 
     async def _refresh(self, now: datetime) -> TuyaAccount:
+        self.quota.check_clock(now)  # before the budget reads the clock
         budget = self.quota.budget
         self.quota.recompute_if_due(now)
         pages = self.calls_per_refresh
@@ -554,33 +583,27 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
                 translation_domain=DOMAIN, translation_key="quota_exhausted"
             )
         due = [] if budget.plan_expired else self._due_for_reconcile(now)
-        wanted = reconcile_calls(pages, len(due))
         forced, self._force_next = self._force_next, False
-        if (
-            not forced
-            and not budget.plan_expired
-            and not budget.allow_refresh(now, pages + wanted)
-        ):
-            if budget.allow_refresh(now, pages):
-                wanted = 0
-            else:
-                # Not payable yet (only after a failure or a reading's new plan).
-                LOGGER.debug("%s: refresh waits for the quota", self.name)
-                if not self.last_update_success:
-                    raise UpdateFailed(
-                        translation_domain=DOMAIN, translation_key="quota_wait"
-                    )
-                return self.data
+        wanted = refresh_plan(budget, now, pages, len(due), forced=forced)
+        if wanted is None:
+            # Not payable yet (only after a failure or a reading's new plan).
+            LOGGER.debug("%s: refresh waits for the quota", self.name)
+            if not self.last_update_success:
+                raise UpdateFailed(
+                    translation_domain=DOMAIN, translation_key="quota_wait"
+                )
+            return self.data
         try:
             devices = await self.client.devices()
+            self.listed = len(devices)
             await self._learn_specifications(devices)
         except TuyaError as err:
             self._pause(now)
             raise self._update_error(err) from err
         if budget.plan_expired:
-            # The probe went through: the plan was renewed.
-            budget.mark_plan_expired(now, expired=False)
             LOGGER.info("%s: the Tuya cloud accepts calls again", self.name)
+        # The probe of an expired plan went through: it was renewed.
+        budget.record_answer(now, CloudAnswer.OK)
         async_delete_tuya_issues(self.hass, self.config_entry.entry_id)
         pushed = self.push_state is PushState.CONNECTED
         account = self._account(devices, now, fresh=True, readings=not pushed)
@@ -588,35 +611,33 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
         await self._learn_capabilities(now)
         await self._reconcile(due[:wanted], now)
         self._note_refresh(now)
-        budget.record_success(now)
         self._maybe_import_statistics(now)
         self.store.schedule_save()
         return account
 
     def _note_refresh(self, now: datetime) -> None:
         self.last_refresh = now
-        self.refreshes = [t for t in self.refreshes if now - t <= GAP_WINDOW] + [now]
+        self.refreshes = [
+            t for t in self.refreshes if timedelta(0) <= now - t <= GAP_WINDOW
+        ] + [now]
 
     @callback
     def _schedule_next(self, now: datetime) -> None:
         """Plan the next refresh: when the bucket can pay it, never sooner."""
         self._cancel_refresh()
-        budget = self.quota.budget
-        if budget.plan_expired:
-            when = now + PLAN_PROBE_EVERY
-        elif budget.exhausted:
+        cost = self.calls_per_refresh + reconcile_calls(
+            self.calls_per_refresh, len(self._due_for_reconcile(now))
+        )
+        pushed = self.push_state is PushState.CONNECTED
+        when = next_refresh_at(
+            self.quota.budget,
+            now,
+            cost,
+            self.last_refresh,
+            **({"min_gap": PUSH_POLL_INTERVAL} if pushed else {}),
+        )
+        if when is None:
             return  # the period's rollover or a reading starts polling again
-        else:
-            cost = self.calls_per_refresh + reconcile_calls(
-                self.calls_per_refresh, len(self._due_for_reconcile(now))
-            )
-            ready = budget.ready_at(now, cost) or now + budget.refresh_interval(
-                now, cost
-            )
-            earliest = (self.last_refresh or now) + MIN_INTERVAL
-            if self.push_state is PushState.CONNECTED and self.last_refresh:
-                earliest = max(earliest, self.last_refresh + PUSH_POLL_INTERVAL)
-            when = max(ready, earliest, now)
         self._unsub_refresh = async_track_point_in_utc_time(
             self.hass, self._refresh_due, when
         )
@@ -1140,17 +1161,13 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
 
     def _update_error(self, err: TuyaError) -> Exception:
         """Tell the quota what the cloud said; return the error to raise."""
-        now = dt_util.utcnow()
         if isinstance(err, TuyaAuthenticationError):
             return ConfigEntryAuthFailed(
                 translation_domain=DOMAIN, translation_key="invalid_auth"
             )
-        if isinstance(err, TuyaQuotaExhaustedError):
-            self.quota.exhausted()  # its issue says when the quota resets
-        elif isinstance(err, TuyaPlanExpiredError):
-            self.quota.budget.mark_plan_expired(now)
-        elif isinstance(err, TuyaRateLimitedError):
-            self.quota.budget.mark_rate_limited(now)
+        if (answer := cloud_answer(err)) is not None:
+            self.quota.answer(answer)  # a used-up quota's issue says when it resets
+        if isinstance(err, TuyaRateLimitedError):
             return UpdateFailed(
                 translation_domain=DOMAIN, translation_key="rate_limited"
             )
@@ -1393,6 +1410,8 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
     def _tick(self, _now: datetime | Event) -> None:
         now = dt_util.utcnow()
         changed = False
+        if self.quota.check_clock(now):
+            self._schedule_next(now)
         heard = self._last_message_at or self._push_connected_at
         if self.push_state is PushState.CONNECTED and self._push_silent(now):
             if not self._silence_noted:
@@ -1475,6 +1494,10 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
                 await asyncio.sleep(1)
                 await self.client.send_commands(device_id, {code: on})
         except TuyaError as err:
+            if (answer := cloud_answer(err)) is not None and answer is not (
+                CloudAnswer.RATE_LIMITED
+            ):
+                self.quota.answer(answer)  # what the cloud said holds for polling
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
                 translation_key=SWITCH_ERRORS.get(type(err), "command_failed"),
@@ -1524,6 +1547,11 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
             },
             "capabilities": self.capabilities.as_dict(),
             "refreshes": [t.isoformat() for t in self.refreshes],
+            "listed": self.listed,
+            # The quota's pace, kept apart from its own state: if that is lost, the
+            # period so far is taken as spent at this rate.
+            "quota_rate": (self.quota.budget.rate or 0.0)
+            + self.quota.budget.view.command_rps,
             "devices": [
                 _device_to_store(plug.device) for plug in self.data.plugs.values()
             ],

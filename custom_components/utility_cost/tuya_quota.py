@@ -5,7 +5,8 @@ account: it persists it (our calls this period survive restarts), feeds it readi
 from the portal (about every 6 hours, never retried sooner) or from the user's
 action, starts the next period on time, and raises the repair issues a user can act
 on: a used-up quota (with the reset date), a lost quota state, a portal cookie that
-no longer works.
+no longer works, a system clock that jumped. The bucket's time is the steady clock's
+(a step of the wall clock is followed, not counted as time passing).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 import hashlib
+import time
 from typing import Any, Final
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -33,15 +35,20 @@ from .const import (
     CONF_PORTAL_URL,
     CONF_PORTAL_USED_POINTER,
     CONF_RESET_DAY,
+    CONF_RESET_HOUR,
+    CONF_UNKNOWN_SHARE,
+    DEFAULT_UNKNOWN_SHARE,
     DOMAIN,
     LOGGER,
 )
 from .domain.quota import (
     DEFAULT_MESSAGE_CAP,
     RECOMPUTE_EVERY,
+    CloudAnswer,
     QuotaBudget,
     QuotaSettings,
     QuotaSource,
+    SteadyClock,
 )
 from .storage import ThrottledStore
 
@@ -61,6 +68,9 @@ def quota_issue_id(kind: str, entry_id: str) -> str:
 class TuyaQuota:
     """The quota budget of one Tuya account, its persistence and its sources."""
 
+    # The steady clock the wall clock is checked against.
+    steady: Callable[[], float] = staticmethod(time.monotonic)
+
     def __init__(
         self,
         hass: HomeAssistant,
@@ -77,6 +87,9 @@ class TuyaQuota:
             monthly_cap=int(options[CONF_MONTHLY_CAP]),
             reset_day=int(options.get(CONF_RESET_DAY, 1)),
             message_cap=int(options.get(CONF_MESSAGE_CAP, DEFAULT_MESSAGE_CAP)),
+            reset_hour=int(options.get(CONF_RESET_HOUR, 0)),
+            unknown_share=float(options.get(CONF_UNKNOWN_SHARE, DEFAULT_UNKNOWN_SHARE))
+            / 100,
         )
         self.budget = QuotaBudget.new(self.settings, dt_util.utcnow())
         self.store = ThrottledStore(hass, quota_store_key(entry_id), self._to_store)
@@ -99,33 +112,74 @@ class TuyaQuota:
         self._on_change = on_change
         self._refresh: Callable[[], Any] = lambda: None
         self._unsubs: list[CALLBACK_TYPE] = []
+        self._clock: SteadyClock | None = None
+        self._read_portal: Callable[[], None] = lambda: None
 
-    async def async_load(self, *, ran_before: bool) -> None:
+    async def async_load(
+        self, *, ran_before: bool, last_rate: float | None = None
+    ) -> None:
         """Continue the stored budget; without one, start conservatively.
 
         A state that is missing although the account ran before, or that cannot be
-        read, is said in a repair issue: until a reading arrives, polling follows the
-        conservative no-information policy.
+        read, is said in a repair issue: the period so far is taken as spent at
+        ``last_rate`` (calls/s, the pace the account last kept; None: the
+        no-information plan's), and until a reading arrives polling follows the
+        conservative no-information policy. A clock before what the state has seen
+        is said in another.
         """
         now = dt_util.utcnow()
+        self._clock = SteadyClock(now, self.steady())
         stored = await self.store.async_load()
-        lost = stored is None and ran_before
-        if stored is not None:
-            try:
-                self.budget = QuotaBudget.from_dict(
-                    stored["budget"], self.settings, now
-                )
-            except (ValueError, KeyError, TypeError) as err:
+        state = stored.get("budget") if isinstance(stored, dict) else stored
+        self.budget, problem = QuotaBudget.restore(
+            state,
+            self.settings,
+            now,
+            ran_before=ran_before or stored is not None,
+            last_rate=last_rate,
+        )
+        if problem is not None:
+            if stored is not None:
                 LOGGER.warning(
-                    "%s: the quota state cannot be read (%s)", self.title, err
+                    "%s: the quota state cannot be read (%s)", self.title, problem
                 )
-                lost = True
-            else:
-                portal_at = stored.get("portal_at")
-                if portal_at and stored.get("portal_key") == self._portal_key:
-                    self.portal_at = datetime.fromisoformat(portal_at)
-        if lost:
             self._issue("quota_state_lost")
+        elif isinstance(stored, dict):
+            portal_at = stored.get("portal_at")
+            if portal_at and stored.get("portal_key") == self._portal_key:
+                self.portal_at = datetime.fromisoformat(portal_at)
+        if (behind := self.budget.clock_behind) is not None:
+            self._clock_issue(-behind)
+
+    def check_clock(self, now: datetime) -> bool:
+        """Follow a step of the wall clock; return True if it stepped.
+
+        The bucket counts steady time; a step is said in a repair issue (a wrong
+        clock misdates every reading and every hour of energy).
+        """
+        if self._clock is None:
+            self._clock = SteadyClock(now, self.steady())
+            return False
+        step = self._clock.step(now, self.steady())
+        if not step:
+            return False
+        LOGGER.warning(
+            "%s: the system clock jumped by %s; the quota's pacing ignores the jump",
+            self.title,
+            step,
+        )
+        self.budget.clock_stepped(now, step)
+        self._clock_issue(step)
+        self._changed()
+        return True
+
+    def _clock_issue(self, step: timedelta) -> None:
+        minutes = round(step.total_seconds() / 60)
+        self._issue(
+            "clock_jumped",
+            step=f"{'+' if minutes > 0 else '-'}{abs(minutes)}",
+            now=dt_util.as_local(dt_util.utcnow()).strftime("%Y-%m-%d %H:%M"),
+        )
 
     @callback
     def async_start(self, refresh: Callable[[], Any]) -> None:
@@ -140,6 +194,7 @@ class TuyaQuota:
                     f"{DOMAIN} quota portal {self.entry_id}",
                 )
 
+            self._read_portal = read_portal
             self._unsubs.append(
                 async_track_time_interval(self.hass, read_portal, PORTAL_EVERY)
             )
@@ -160,12 +215,17 @@ class TuyaQuota:
 
     @callback
     def _rolled_over(self, now: datetime) -> None:
+        """Start the new period: polling resumes, the portal is read at once."""
         self.budget.recompute(dt_util.utcnow())
         ir.async_delete_issue(
             self.hass, DOMAIN, quota_issue_id("quota_exhausted", self.entry_id)
         )
+        ir.async_delete_issue(
+            self.hass, DOMAIN, quota_issue_id("quota_state_lost", self.entry_id)
+        )
         self._changed()
         self._refresh()
+        self._read_portal()
         self._schedule_rollover()
 
     async def async_read_portal(self, portal: QuotaPortalClient) -> None:
@@ -188,9 +248,22 @@ class TuyaQuota:
     def add_reading(
         self, source: QuotaSource, remaining: int | None, used: int | None
     ) -> None:
-        """Take a reading; polling resumes if it says calls remain."""
+        """Take a reading; polling resumes if it says calls remain.
+
+        A reading that counts more than this period can have seen (a portal still
+        showing the last period's count after the reset) is left out.
+        """
         was_stopped = self.budget.exhausted
-        self.budget.add_reading(dt_util.utcnow(), source, remaining, used)
+        if not self.budget.add_reading(dt_util.utcnow(), source, remaining, used):
+            LOGGER.info(
+                "%s: the quota reading (%s used, %s remaining) is the last"
+                " period's; it is left out",
+                self.title,
+                used,
+                remaining,
+            )
+            self._changed()
+            return
         ir.async_delete_issue(
             self.hass, DOMAIN, quota_issue_id("quota_state_lost", self.entry_id)
         )
@@ -202,9 +275,9 @@ class TuyaQuota:
         self._refresh()
         self._changed()
 
-    def record_call(self, *, paced: bool = True) -> None:
+    def record_call(self, *, paced: bool = True, command: bool = False) -> None:
         """Count one call of ours (``paced``: a polling call, from the bucket)."""
-        self.budget.record_calls(dt_util.utcnow(), paced=paced)
+        self.budget.record_calls(dt_util.utcnow(), paced=paced, command=command)
         self.store.schedule_save()
 
     def record_messages(self, messages: int = 1) -> None:
@@ -212,13 +285,20 @@ class TuyaQuota:
         self.budget.record_messages(dt_util.utcnow(), messages)
         self.store.schedule_save()
 
-    def exhausted(self) -> None:
-        """Stop until the reset: the cloud said the quota is used up."""
-        self.budget.mark_exhausted(dt_util.utcnow())
-        self._issue(
-            "quota_exhausted",
-            reset=dt_util.as_local(self.budget.period_end).strftime("%Y-%m-%d %H:%M"),
-        )
+    def answer(self, answer: CloudAnswer) -> None:
+        """Take what the cloud refused a call of ours with (a refresh or a command).
+
+        A used-up quota stops until the reset, said in a repair issue with the
+        reset's date.
+        """
+        self.budget.record_answer(dt_util.utcnow(), answer)
+        if answer is CloudAnswer.QUOTA_EXHAUSTED:
+            self._issue(
+                "quota_exhausted",
+                reset=dt_util.as_local(self.budget.period_end).strftime(
+                    "%Y-%m-%d %H:%M"
+                ),
+            )
         self._changed()
 
     def recompute_if_due(self, now: datetime) -> None:
