@@ -8,6 +8,7 @@ import math
 from typing import Any
 from unittest.mock import PropertyMock, patch
 
+from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import (
     ATTR_DEVICE_CLASS,
@@ -52,6 +53,7 @@ from custom_components.utility_cost.const import (
 )
 
 from .fakes.esios import FIXTURE_DAY, FIXTURE_DAY_MWH, FakeEsios
+from .fakes.octopus import ACCOUNT, API_KEY, FakeOctopus
 from .fakes.tuya_cloud import (
     ACCESS_ID as TUYA_ACCESS_ID,
     ACCESS_SECRET as TUYA_ACCESS_SECRET,
@@ -390,3 +392,64 @@ def esios_entry(
         unique_id=f"esios_tariff_{zone}",
         data=data,
     )
+
+
+@pytest.fixture
+async def octopus(socket_enabled: None) -> AsyncGenerator[FakeOctopus]:
+    fake = FakeOctopus()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+def octopus_entry(
+    fake: FakeOctopus, *, key: str = API_KEY, **options: Any
+) -> MockConfigEntry:
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=f"Octopus {ACCOUNT}",
+        entry_id="octopus_account",
+        unique_id=ACCOUNT,
+        data={
+            "entry_type": "octopus",
+            "account_number": ACCOUNT,
+            "api_key": key,
+            "base_url": fake.api_url,
+            "currency": "GBP",
+        },
+        options=options,
+    )
+
+
+PORTAL_COOKIE = "session=fresh"
+
+
+@pytest.fixture
+async def portal(socket_enabled: None) -> AsyncGenerator[tuple[str, list[str]]]:
+    """A portal page that answers JSON to the right cookie, a login page otherwise."""
+    cookies: list[str] = []
+
+    async def usage(request: web.Request) -> web.Response:
+        cookies.append(request.headers.get("Cookie", ""))
+        if request.headers.get("Cookie") != PORTAL_COOKIE:
+            return web.Response(text="<html>Log in</html>", content_type="text/html")
+        return web.json_response({"result": {"left": "12,000", "used": 14_000}})
+
+    app = web.Application()
+    app.router.add_get("/usage", usage)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}/usage", cookies
+    await runner.cleanup()
+
+
+def portal_options(url: str, cookie: str = PORTAL_COOKIE) -> dict[str, str]:
+    return {
+        "portal_url": url,
+        "portal_cookie": cookie,
+        "portal_remaining_pointer": "/result/left",
+        "portal_used_pointer": "/result/used",
+    }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import AsyncGenerator
 from datetime import UTC, date, datetime, time, timedelta
 import logging
 from typing import Any
@@ -62,6 +61,7 @@ from .conftest import (
     POWER_ATTRS,
     advance,
     fixed_tariff_entry,
+    octopus_entry,
     publish,
     shown_cost,
     tracked_entry,
@@ -75,33 +75,6 @@ EXPORT_ID = f"utility_cost:octopus_{EXPORT_MPAN}_{EXPORT_SERIAL.lower()}"
 GAS_ID = f"utility_cost:octopus_{GAS_MPRN}_{GAS_SERIAL.lower()}"
 HALF_HOUR = timedelta(minutes=30)
 TODAY = datetime(2026, 1, 12, tzinfo=UTC)  # UK midnight in winter
-
-
-@pytest.fixture
-async def octopus(socket_enabled: None) -> AsyncGenerator[FakeOctopus]:
-    fake = FakeOctopus()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-def octopus_entry(
-    fake: FakeOctopus, *, key: str = API_KEY, **options: Any
-) -> MockConfigEntry:
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=f"Octopus {ACCOUNT}",
-        entry_id="octopus_account",
-        unique_id=ACCOUNT,
-        data={
-            "entry_type": "octopus",
-            "account_number": ACCOUNT,
-            "api_key": key,
-            "base_url": fake.api_url,
-            "currency": "GBP",
-        },
-        options=options,
-    )
 
 
 async def _setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from itertools import pairwise
 from typing import Any
 
-from aiohttp import web
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_ON, STATE_UNAVAILABLE, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
@@ -29,11 +27,18 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.utility_cost.const import DOMAIN
 
-from .conftest import advance, api_calls, setup_entries, state_value, tuya_entry
+from .conftest import (
+    PORTAL_COOKIE,
+    advance,
+    api_calls,
+    portal_options,
+    setup_entries,
+    state_value,
+    tuya_entry,
+)
 from .fakes.tuya_cloud import ACCESS_ID, FakeTuyaCloud
 
 QUOTA_KEY = "utility_cost.tuya_quota.tuya_account"
-PORTAL_COOKIE = "session=fresh"
 
 
 @pytest.fixture
@@ -524,42 +529,11 @@ async def test_other_clients_of_the_access_id_are_listed(
 # --- the portal ------------------------------------------------------------------------
 
 
-@pytest.fixture
-async def portal(socket_enabled: None) -> AsyncGenerator[tuple[str, list[str]]]:
-    """A portal page that answers JSON to the right cookie, a login page otherwise."""
-    cookies: list[str] = []
-
-    async def usage(request: web.Request) -> web.Response:
-        cookies.append(request.headers.get("Cookie", ""))
-        if request.headers.get("Cookie") != PORTAL_COOKIE:
-            return web.Response(text="<html>Log in</html>", content_type="text/html")
-        return web.json_response({"result": {"left": "12,000", "used": 14_000}})
-
-    app = web.Application()
-    app.router.add_get("/usage", usage)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}/usage", cookies
-    await runner.cleanup()
-
-
-def _portal_options(url: str, cookie: str = PORTAL_COOKIE) -> dict[str, str]:
-    return {
-        "portal_url": url,
-        "portal_cookie": cookie,
-        "portal_remaining_pointer": "/result/left",
-        "portal_used_pointer": "/result/used",
-    }
-
-
 async def _read_by_portal(
     hass: HomeAssistant, tariff: MockConfigEntry, fake_tuya: FakeTuyaCloud, url: str
 ) -> MockConfigEntry:
     """Set up the account with the portal, once its first reading is in."""
-    account = tuya_entry(fake_tuya, tariff, **_portal_options(url))
+    account = tuya_entry(fake_tuya, tariff, **portal_options(url))
     await setup_entries(hass, tariff, account)
     await hass.async_block_till_done(wait_background_tasks=True)
     assert hass.states.get("sensor.tuya_cloud_0001_quota_source").state == "portal"
@@ -605,7 +579,7 @@ async def test_expired_portal_session_asks_for_a_new_cookie(
 ) -> None:
     """A login page instead of data: a repair that takes the new cookie."""
     url, cookies = portal
-    account = tuya_entry(fake_tuya, tariff, **_portal_options(url, "session=old"))
+    account = tuya_entry(fake_tuya, tariff, **portal_options(url, "session=old"))
     assert await async_setup_component(hass, "repairs", {})
     await setup_entries(hass, tariff, account)
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -636,7 +610,7 @@ async def test_expired_portal_session_asks_for_a_new_cookie(
     assert hass.states.get("sensor.tuya_cloud_0001_quota_source").state == "portal"
 
 
-async def test_portal_options(
+async def testportal_options(
     hass: HomeAssistant,
     tariff: MockConfigEntry,
     fake_tuya: FakeTuyaCloud,
@@ -665,9 +639,9 @@ async def test_portal_options(
         portal_url=url, portal_cookie=PORTAL_COOKIE, portal_remaining_pointer="result"
     )
     assert result["errors"] == {"base": "invalid_pointer"}
-    result = await submit(**_portal_options(url, "session=old"))
+    result = await submit(**portal_options(url, "session=old"))
     assert result["errors"] == {"base": "portal_failed"}
-    result = await submit(**_portal_options(url))
+    result = await submit(**portal_options(url))
     assert result["type"] == "create_entry"
     await hass.async_block_till_done(wait_background_tasks=True)
     assert account.options["portal_url"] == url
@@ -710,7 +684,7 @@ async def test_portal_repair_of_a_removed_account(
     hass_client: ClientSessionGenerator,
 ) -> None:
     url, _ = portal
-    account = tuya_entry(fake_tuya, tariff, **_portal_options(url, "session=old"))
+    account = tuya_entry(fake_tuya, tariff, **portal_options(url, "session=old"))
     assert await async_setup_component(hass, "repairs", {})
     await setup_entries(hass, tariff, account)
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -738,7 +712,7 @@ async def test_diagnostics_leave_out_the_portal_session(
 ) -> None:
     """The portal's cookie is a logged-in session: it never reaches diagnostics."""
     url, _ = portal
-    account = tuya_entry(fake_tuya, tariff, **_portal_options(url))
+    account = tuya_entry(fake_tuya, tariff, **portal_options(url))
     await setup_entries(hass, tariff, account)
     diagnostics: Any = await get_diagnostics_for_config_entry(
         hass, hass_client, account

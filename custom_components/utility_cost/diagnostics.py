@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from homeassistant.components.diagnostics import async_redact_data
@@ -17,8 +18,10 @@ from homeassistant.util import dt as dt_util
 from .const import (
     CONF_ACCESS_ID,
     CONF_ACCESS_SECRET,
+    CONF_ACCOUNT_NUMBER,
     CONF_ALLOW_REMOTE,
     CONF_PORTAL_COOKIE,
+    CONF_PORTAL_URL,
 )
 from .coordinator import (
     EsiosCoordinator,
@@ -35,16 +38,68 @@ from .webhook import webhook_url
 # Keys whose values never leave Home Assistant: credentials of every entry type
 # (a webhook id is one: whoever knows it can post readings; the quota portal's
 # cookie is a logged-in session of the Tuya IoT Platform).
+# Personal identifiers are redacted too: an Octopus account number, and the portal's
+# address (its query may carry a session). Meter point numbers (MPAN, MPRN) and
+# meter serials are not option keys: they are taken from the account's meters.
 TO_REDACT = {
     CONF_ACCESS_ID,
     CONF_ACCESS_SECRET,
+    CONF_ACCOUNT_NUMBER,
     CONF_API_KEY,
     CONF_PASSWORD,
     CONF_PORTAL_COOKIE,
+    CONF_PORTAL_URL,
     CONF_TOKEN,
     CONF_WEBHOOK_ID,
 }
 REDACTED = "**REDACTED**"
+# Shorter values are not scrubbed from text (they would match everywhere).
+MIN_SCRUBBED = 4
+
+
+def _identifiers(entry: UtilityCostConfigEntry) -> set[str]:
+    """Return the entry's secrets and identifiers, as they may appear anywhere."""
+    found = {
+        str(value)
+        for mapping in (entry.data, entry.options)
+        for key, value in mapping.items()
+        if key in TO_REDACT and value
+    }
+    coordinator = getattr(entry, "runtime_data", None)
+    if isinstance(coordinator, OctopusCoordinator):
+        for meter in coordinator.data.values():
+            found |= {meter.point.point, meter.serial, *meter.point.serials}
+    return {value for value in found if len(value) >= MIN_SCRUBBED}
+
+
+def scrub(data: Any, identifiers: set[str]) -> Any:
+    """Return ``data`` with every occurrence of the identifiers replaced.
+
+    In keys and values, whatever the case (statistic ids hold them in lower case):
+    a secret or an identifier must not survive inside a title, a key or an id.
+    Each one becomes its own placeholder (``**REDACTED_1**``...), so that two
+    meters keyed by their numbers stay two.
+    """
+    if not identifiers:
+        return data
+    ordered = sorted(
+        {value.lower() for value in identifiers}, key=lambda v: (-len(v), v)
+    )
+    placeholders = {
+        value: f"**REDACTED_{number}**" for number, value in enumerate(ordered, 1)
+    }
+    pattern = re.compile("|".join(re.escape(value) for value in ordered), re.IGNORECASE)
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return pattern.sub(lambda match: placeholders[match[0].lower()], value)
+        if isinstance(value, dict):
+            return {clean(key): clean(item) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(item) for item in value]
+        return value
+
+    return clean(data)
 
 
 def _segment(segment: PriceSegment | None) -> dict[str, Any] | None:
@@ -61,7 +116,12 @@ def _segment(segment: PriceSegment | None) -> dict[str, Any] | None:
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: UtilityCostConfigEntry
 ) -> dict[str, Any]:
-    """Return diagnostics for a config entry."""
+    """Return diagnostics for a config entry, without secrets or identifiers."""
+    diagnostics: dict[str, Any] = scrub(_diagnostics(hass, entry), _identifiers(entry))
+    return diagnostics
+
+
+def _diagnostics(hass: HomeAssistant, entry: UtilityCostConfigEntry) -> dict[str, Any]:
     coordinator = entry.runtime_data
     diagnostics: dict[str, Any] = {
         "entry": {
