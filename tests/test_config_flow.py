@@ -438,6 +438,31 @@ async def test_band_added(hass: HomeAssistant, tariff: MockConfigEntry) -> None:
 
 
 @pytest.mark.parametrize(
+    ("start", "end", "stored"),
+    [
+        ("7:00", "9:5", ("07:00:00", "09:05:00")),
+        ("1:2:3", "02:00:00", ("01:02:03", "02:00:00")),
+    ],
+)
+async def test_band_times_in_every_shape_the_time_field_accepts(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    start: str,
+    end: str,
+    stored: tuple[str, str],
+) -> None:
+    """Home Assistant's time field takes ``7:5``; the band is stored as 07:05:00."""
+    await setup_entries(hass, tariff)
+    result = await _tariff_options(hass, tariff, "add_band")
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**NIGHT_BAND, "start": start, "end": end}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    band = tariff.options[CONF_BANDS][0]
+    assert (band["start"], band["end"]) == stored
+
+
+@pytest.mark.parametrize(
     ("band", "errors"),
     [
         ({"band_name": " "}, {"band_name": "name_required"}),

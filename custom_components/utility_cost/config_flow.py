@@ -8,7 +8,7 @@ error on the field, never with a schema error.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, time
+from datetime import UTC
 import math
 from typing import Any, Literal
 from urllib.parse import urlparse
@@ -33,7 +33,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.generated.currencies import ACTIVE_CURRENCIES
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import config_validation as cv, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     BooleanSelector,
@@ -225,6 +225,15 @@ def _number_in(
     if number < minimum or (above_minimum and number == minimum):
         return None
     return number
+
+
+def _time_of_day(value: str) -> str:
+    """Return a time from Home Assistant's time field in ISO form (``07:05:00``).
+
+    The field accepts ``7:00``, ``7:5`` and ``1:2:3`` as well as ``07:00:00``
+    (``cv.time``, which it validated with); ISO parsing alone would refuse them.
+    """
+    return cv.time(value).isoformat()
 
 
 def _price_field() -> NumberField:
@@ -1145,8 +1154,8 @@ def _check_band(
     band = {
         CONF_BAND_NAME: name,
         CONF_PRICE: price,
-        CONF_BAND_START: time.fromisoformat(user_input[CONF_BAND_START]).isoformat(),
-        CONF_BAND_END: time.fromisoformat(user_input[CONF_BAND_END]).isoformat(),
+        CONF_BAND_START: _time_of_day(user_input[CONF_BAND_START]),
+        CONF_BAND_END: _time_of_day(user_input[CONF_BAND_END]),
         CONF_BAND_DAYS: days,
     }
     if not errors and overlapping_bands([band_from_options(b) for b in (*bands, band)]):
@@ -1321,12 +1330,8 @@ class OctopusOptionsFlow(OptionsFlowWithReload):
                         CONF_INCLUDE_STANDING_CHARGE: bool(
                             user_input[CONF_INCLUDE_STANDING_CHARGE]
                         ),
-                        CONF_NIGHT_START: time.fromisoformat(
-                            user_input[CONF_NIGHT_START]
-                        ).isoformat(),
-                        CONF_NIGHT_END: time.fromisoformat(
-                            user_input[CONF_NIGHT_END]
-                        ).isoformat(),
+                        CONF_NIGHT_START: _time_of_day(user_input[CONF_NIGHT_START]),
+                        CONF_NIGHT_END: _time_of_day(user_input[CONF_NIGHT_END]),
                         CONF_NIGHT_UTC: bool(user_input[CONF_NIGHT_UTC]),
                         CONF_GAS_CALORIFIC_VALUE: calorific,
                         CONF_GAS_SMETS2: bool(user_input[CONF_GAS_SMETS2]),
