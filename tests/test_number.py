@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from homeassistant.components.number import (
@@ -154,3 +155,23 @@ async def test_values_out_of_range_are_refused(
         await set_value(hass, entity_id, value)
     assert caught.value.translation_key == "out_of_range"
     assert hass.states.get(entity_id).state == before
+
+
+@pytest.mark.parametrize("entity_id", [THRESHOLD, HOURS])
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+async def test_values_that_are_not_numbers_are_refused(
+    hass: HomeAssistant, banded: MockConfigEntry, entity_id: str, value: float
+) -> None:
+    """``nan`` passes Home Assistant's range check; it is refused, translated."""
+    await setup_entries(hass, banded)
+    before = hass.states.get(entity_id).state
+    with pytest.raises(ServiceValidationError) as caught:
+        await set_value(hass, entity_id, value)
+    assert caught.value.translation_key in ("not_a_number", "out_of_range")
+    if math.isnan(value):
+        assert caught.value.translation_key == "not_a_number"
+    assert hass.states.get(entity_id).state == before
+    assert hass.states.get("binary_sensor.banded_cheap_now").state in (
+        STATE_ON,
+        STATE_OFF,
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+import math
 from typing import Any
 
 from homeassistant.components.number import (
@@ -136,7 +137,20 @@ class TariffNumber(UtilityCostEntity[TariffCoordinator], NumberEntity):
         return {"automatic": automatic_fn(self.coordinator.settings)}
 
     async def async_set_native_value(self, value: float) -> None:
-        """Change the setting; the binary sensors follow at once."""
+        """Change the setting; the binary sensors follow at once.
+
+        Home Assistant checks the range, which ``nan`` passes (no comparison with it
+        is true): a value that is not a finite number is refused here.
+        """
+        if not math.isfinite(value):
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="not_a_number",
+                translation_placeholders={
+                    "entity_id": self.entity_id,
+                    "value": str(value),
+                },
+            )
         self.entity_description.set_fn(self.coordinator, value)
 
     async def async_make_automatic(self) -> None:
