@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from datetime import timedelta
 import json
 from typing import Any
@@ -171,6 +171,10 @@ BAD_BODIES: list[tuple[str, str]] = [
     ('{"watts": "10", "station_id": 1}', "watts must be a number"),
     ('{"watts": 10, "station_id": "1"}', "station_id must be an integer"),
     ('{"watts": 10, "station_id": 1, "volts": 230}', "unknown field: volts"),
+    (
+        json.dumps({"watts": 10, "station_id": 1, **{f"k{i}": i for i in range(300)}}),
+        "unknown field: k0, k1, k10, k100, k101 and 295 more",
+    ),
     ('{"watts": -1, "station_id": 1}', "watts cannot be negative"),
     ('{"watts": 50001, "station_id": 1}', "watts is above the maximum of 50000 W"),
     ('{"watts": 10, "station_id": 0}', "station_id must be from 1 to 2147483647"),
@@ -200,6 +204,38 @@ async def test_bad_input_is_refused_and_changes_nothing(
     assert await response.json() == {"error": error}
     await hass.async_block_till_done()
     assert _meter_states(hass) == before
+
+
+@pytest.mark.parametrize("chunked", [False, True])
+async def test_a_body_over_4_kb_is_refused_unread(
+    hass: HomeAssistant,
+    client: TestClient,
+    caplog: pytest.LogCaptureFixture,
+    chunked: bool,
+) -> None:
+    """413 without reading on, and no error or traceback in the log."""
+    before = _meter_states(hass)
+    body = json.dumps({"watts": 10, "station_id": 1, "pad": "x" * 20_000_000})
+
+    async def chunks() -> AsyncGenerator[bytes]:
+        for start in range(0, len(body), 65_536):
+            yield body[start : start + 65_536].encode()
+
+    response = await client.post(
+        URL,
+        data=chunks() if chunked else body,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status == 413
+    assert await response.json() == {"error": "the body is longer than 4096 bytes"}
+    await hass.async_block_till_done()
+    assert _meter_states(hass) == before
+    assert "ERROR" not in caplog.text
+    assert "Traceback" not in caplog.text
+    # Our own line does not name the webhook (Home Assistant's access log does).
+    ours = [r for r in caplog.records if r.name.startswith("custom_components")]
+    assert ours
+    assert not any(HTTP_METER_WEBHOOK_ID in r.getMessage() for r in ours)
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])

@@ -3,14 +3,16 @@
 ``POST /api/webhook/<id>`` with ``{"watts": 1234.5, "station_id": 3}`` (and an
 optional ``"timestamp"``). A good reading is counted and answered with 200 and what
 was taken; anything else is answered with 400 and ``{"error": "..."}`` and changes
-nothing. Home Assistant's webhook component answers other methods with 405 and,
-unless the user allowed remote access, ignores requests from outside the local
-network.
+nothing; a body over 4 kB (a reading is a few dozen bytes) is answered with 413
+without reading the rest. Home Assistant's webhook component answers other methods
+with 405 and, unless the user allowed remote access, ignores requests from outside
+the local network.
 """
 
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Final
 
 from aiohttp import web
 from homeassistant.components import webhook
@@ -24,6 +26,21 @@ from .const import CONF_ALLOW_REMOTE, DOMAIN, LOGGER
 from .coordinator import HttpMeterCoordinator, UtilityCostConfigEntry
 from .domain.readings import InvalidReadingError, parse_reading
 
+MAX_BODY: Final = 4096  # bytes
+READ_CHUNK: Final = 1024
+
+
+async def _read_body(request: web.Request) -> bytes | None:
+    """Return the body, or None if it is longer than MAX_BODY (not read further)."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return None
+    body = bytearray()
+    while chunk := await request.content.read(READ_CHUNK):
+        body += chunk
+        if len(body) > MAX_BODY:
+            return None
+    return bytes(body)
+
 
 @callback
 def async_register_webhook(
@@ -35,8 +52,15 @@ def async_register_webhook(
     async def handle(
         hass: HomeAssistant, webhook_id: str, request: web.Request
     ) -> web.Response:
+        raw = await _read_body(request)
+        if raw is None:
+            return _refuse(
+                meter,
+                f"the body is longer than {MAX_BODY} bytes",
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            )
         try:
-            body = json_loads(await request.read())
+            body = json_loads(raw)
         except ValueError:
             return _refuse(meter, "the body is not JSON")
         try:
@@ -69,10 +93,14 @@ def async_register_webhook(
     entry.async_on_unload(lambda: webhook.async_unregister(hass, webhook_id))
 
 
-def _refuse(meter: HttpMeterCoordinator, error: str) -> web.Response:
+def _refuse(
+    meter: HttpMeterCoordinator,
+    error: str,
+    status: HTTPStatus = HTTPStatus.BAD_REQUEST,
+) -> web.Response:
     # Debug only: a misconfigured device would otherwise flood the log.
     LOGGER.debug("%s: reading refused: %s", meter.config_entry.title, error)
-    return web.json_response({"error": error}, status=HTTPStatus.BAD_REQUEST)
+    return web.json_response({"error": error}, status=status)
 
 
 def webhook_url(hass: HomeAssistant, webhook_id: str, *, remote: bool) -> str:

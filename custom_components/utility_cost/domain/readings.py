@@ -27,6 +27,10 @@ DEFAULT_MAX_WATTS: Final = 50_000.0
 CLOCK_TOLERANCE: Final = timedelta(seconds=5)
 
 
+# Unknown fields named in a refusal; the rest are counted (the answer stays short).
+SHOWN_UNKNOWN: Final = 5
+
+
 class InvalidReadingError(ValueError):
     """A reading that is refused; the message says why, for the sender."""
 
@@ -54,9 +58,13 @@ def parse_reading(
     """
     if not isinstance(body, dict):
         raise InvalidReadingError("the body must be a JSON object")
-    unknown = sorted(str(key) for key in body if key not in FIELDS)
+    unknown = [str(key) for key in body if key not in FIELDS]
     if unknown:
-        raise InvalidReadingError(f"unknown field: {', '.join(unknown)}")
+        named = ", ".join(sorted(unknown)[:SHOWN_UNKNOWN])
+        more = len(unknown) - SHOWN_UNKNOWN
+        raise InvalidReadingError(
+            f"unknown field: {named}" + (f" and {more} more" if more > 0 else "")
+        )
     station_id = _station_id(body)
     watts = _watts(body, max_watts)
     at = _timestamp(body.get(FIELD_TIMESTAMP), now)
