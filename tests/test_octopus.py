@@ -436,7 +436,7 @@ async def test_options(hass: HomeAssistant, octopus: FakeOctopus) -> None:
     assert result["step_id"] == "octopus"
     answer = {
         "meters": [f"electricity_{IMPORT_MPAN}_{IMPORT_SERIAL}"],
-        "payment_method": "NON_DIRECT_DEBIT",
+        "payment_method": "non_direct_debit",
         "include_vat": False,
         "include_standing_charge": True,
         "night_start": "0:0",
@@ -456,7 +456,7 @@ async def test_options(hass: HomeAssistant, octopus: FakeOctopus) -> None:
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {
         "meters": [f"electricity_{IMPORT_MPAN}_{IMPORT_SERIAL}"],
-        "payment_method": "NON_DIRECT_DEBIT",
+        "payment_method": "non_direct_debit",
         "include_vat": False,
         "include_standing_charge": True,
         "night_start": "00:00:00",

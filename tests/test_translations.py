@@ -45,3 +45,86 @@ def test_every_form_field_is_described() -> None:
     for section in ("config", "options"):
         for step in STRINGS[section]["step"].values():
             assert set(step.get("data", {})) == set(step.get("data_description", {}))
+
+
+# Home Assistant's validator (hassfest) takes translation keys of this shape only:
+# lower case, digits, "-" and "_", not at either end, never two in a row.
+KEY = re.compile(r"^(?!.+[_-]{2})(?![_-])[a-z0-9-_]+(?<![_-])$")
+# ... and no placeholder in single quotes (the frontend's formatter drops them).
+QUOTED_PLACEHOLDER = re.compile(r"'\{\w+\}'")
+
+
+def _walk(
+    node: object, path: tuple[str, ...] = ()
+) -> list[tuple[tuple[str, ...], str]]:
+    """Return every (path, text) of the strings' tree."""
+    if isinstance(node, dict):
+        return [
+            item for key, value in node.items() for item in _walk(value, (*path, key))
+        ]
+    assert isinstance(node, str), path
+    return [(path, node)]
+
+
+def test_translations_pass_hassfests_rules() -> None:
+    texts = _walk(STRINGS)
+    for path, text in texts:
+        for key in path:
+            assert KEY.match(key), path
+        assert text == text.strip(), path
+        assert text, path
+        assert not QUOTED_PLACEHOLDER.search(text), path
+    for issue_id, issue in STRINGS["issues"].items():
+        assert issue["title"], issue_id
+        # An issue with a repair flow describes itself in the flow's steps.
+        assert not ("description" in issue and "fix_flow" in issue), issue_id
+        assert "description" in issue or "fix_flow" in issue, issue_id
+    for selector in STRINGS["selector"].values():
+        assert set(selector) <= {"options"}
+    for exception in STRINGS["exceptions"].values():
+        assert set(exception) == {"message"}
+
+
+def test_manifest_and_hacs_json() -> None:
+    """What hassfest and HACS check of a custom integration's metadata."""
+    manifest = json.loads((PACKAGE / "manifest.json").read_text())
+    keys = list(manifest)
+    assert keys[:2] == ["domain", "name"]
+    assert keys[2:] == sorted(keys[2:])  # hassfest: the rest sorted
+    for key in ("documentation", "issue_tracker", "codeowners", "version"):
+        assert manifest[key], key
+    assert manifest["domain"] == PACKAGE.name
+    assert re.fullmatch(r"\d+\.\d+\.\d+", manifest["version"])
+    assert manifest["iot_class"] in {
+        "assumed_state",
+        "calculated",
+        "cloud_polling",
+        "cloud_push",
+        "local_polling",
+        "local_push",
+    }
+    assert manifest["integration_type"] in {
+        "device",
+        "entity",
+        "hardware",
+        "helper",
+        "hub",
+        "service",
+        "system",
+        "virtual",
+    }
+    hacs = json.loads((PACKAGE.parent.parent / "hacs.json").read_text())
+    assert hacs["name"]
+    assert set(hacs) <= {
+        "name",
+        "content_in_root",
+        "zip_release",
+        "filename",
+        "hide_default_branch",
+        "country",
+        "homeassistant",
+        "persistent_directory",
+        "render_readme",
+        "hacs",
+    }
+    assert re.fullmatch(r"\d{4}\.\d+\.\d+", hacs["homeassistant"])

@@ -1369,7 +1369,7 @@ class OctopusOptionsFlow(OptionsFlowWithReload):
         )
         current = {
             CONF_METERS: list(coordinator.data),
-            CONF_PAYMENT_METHOD: coordinator.payment_method,
+            CONF_PAYMENT_METHOD: coordinator.payment_method.lower(),
             CONF_INCLUDE_VAT: coordinator.include_vat,
             CONF_INCLUDE_STANDING_CHARGE: coordinator.include_standing_charge,
             CONF_NIGHT_START: coordinator.night.start.isoformat(),

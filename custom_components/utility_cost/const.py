@@ -84,9 +84,11 @@ CONF_NIGHT_UTC: Final = "night_utc"
 CONF_GAS_CALORIFIC_VALUE: Final = "gas_calorific_value"
 CONF_GAS_SMETS2: Final = "gas_smets2"
 
-# Octopus: how most accounts pay, and the smart meters' Economy 7 night (UTC).
-DEFAULT_PAYMENT_METHOD: Final = "DIRECT_DEBIT"
-PAYMENT_METHODS: Final = ("DIRECT_DEBIT", "NON_DIRECT_DEBIT")
+# Octopus: how most accounts pay, and the smart meters' Economy 7 night (UTC). The
+# options hold the methods in lower case (translation keys must be); Octopus's
+# rates name them in upper case (older entries stored that: both are read).
+DEFAULT_PAYMENT_METHOD: Final = "direct_debit"
+PAYMENT_METHODS: Final = ("direct_debit", "non_direct_debit")
 DEFAULT_NIGHT_START: Final = "00:30:00"
 DEFAULT_NIGHT_END: Final = "07:30:00"
 MIN_CALORIFIC_VALUE: Final = 30.0

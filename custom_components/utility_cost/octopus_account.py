@@ -240,9 +240,10 @@ class OctopusCoordinator(UtilityCostCoordinator[dict[str, OctopusMeter]]):
         self.include_standing_charge = bool(
             options.get(CONF_INCLUDE_STANDING_CHARGE, False)
         )
-        self.payment_method: str = options.get(
-            CONF_PAYMENT_METHOD, DEFAULT_PAYMENT_METHOD
-        )
+        # As Octopus's rates name it.
+        self.payment_method: str = str(
+            options.get(CONF_PAYMENT_METHOD, DEFAULT_PAYMENT_METHOD)
+        ).upper()
         self.night = NightWindow(
             time.fromisoformat(options.get(CONF_NIGHT_START, DEFAULT_NIGHT_START)),
             time.fromisoformat(options.get(CONF_NIGHT_END, DEFAULT_NIGHT_END)),
