@@ -8,6 +8,7 @@ from typing import Any
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
@@ -455,3 +456,40 @@ async def test_plug_options_need_a_loaded_account(
     result = await _options(hass, account, step)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "no_plugs"
+
+
+async def test_a_new_tariff_clears_the_missing_tariff_repair(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    fake_tuya: FakeTuyaCloud,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """As for the other meters: the account's options pick a tariff, the issue goes."""
+    spare = fixed_tariff_entry("Spare", 0.2)
+    account = tuya_entry(fake_tuya, tariff)
+    await setup_entries(hass, tariff, spare, account)
+    await hass.config_entries.async_remove(tariff.entry_id)
+    await hass.async_block_till_done()
+    issue_id = "tariff_missing_tuya_account"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    result = await _options(hass, account, "settings")
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            CONF_TARIFF: spare.entry_id,
+            CONF_MONTHLY_CAP: 26_000,
+            "reset_day": 1,
+            "reset_hour": 0,
+            "message_cap": 68_000,
+            "unknown_share": 50,
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+    # Removing the account takes its issues with it.
+    await hass.config_entries.async_remove(spare.entry_id)
+    await hass.async_block_till_done()
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    await hass.config_entries.async_remove(account.entry_id)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None

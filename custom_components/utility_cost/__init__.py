@@ -215,6 +215,7 @@ async def async_remove_entry(
                 async_create_tariff_missing_issue(hass, other)
         return
     if entry.data[CONF_ENTRY_TYPE] == EntryType.TUYA_ACCOUNT:
+        async_delete_tariff_missing_issue(hass, entry.entry_id)
         async_delete_tuya_issues(
             hass, entry.entry_id, TUYA_CLOUD_ISSUES + TUYA_QUOTA_ISSUES
         )

@@ -96,8 +96,7 @@ from .domain.windows import PriceStats, PriceWindow, cheapest_window, known_segm
 from .esios_prices import PvpcPrices
 from .metering import MeterRuntime
 from .repairs import (
-    async_create_tariff_missing_issue,
-    async_delete_tariff_missing_issue,
+    async_check_tariff,
 )
 from .storage import ThrottledStore
 from .tariff import TariffLink, fixed_schedule, tariff_currency
@@ -471,10 +470,7 @@ class MeterCoordinator(UtilityCostCoordinator[Meter]):
         self.runtime.replace_meter(meter)
         if self.runtime.announce_restored():
             self.store.schedule_save(0)
-        if self.tariff.entry is None:
-            async_create_tariff_missing_issue(self.hass, self.config_entry)
-        else:
-            async_delete_tariff_missing_issue(self.hass, self.config_entry.entry_id)
+        async_check_tariff(self.hass, self.config_entry, self.tariff)
 
     async def _async_update_data(self) -> Meter:
         # A refresh (e.g. homeassistant.update_entity) accrues up to now, writes and
@@ -676,10 +672,7 @@ class HttpMeterCoordinator(UtilityCostCoordinator[HttpMeter]):
             if station.runtime.announce_restored():
                 self.store.schedule_save(0)
             self.data.stations[key] = station
-        if self.tariff.entry is None:
-            async_create_tariff_missing_issue(self.hass, self.config_entry)
-        else:
-            async_delete_tariff_missing_issue(self.hass, self.config_entry.entry_id)
+        async_check_tariff(self.hass, self.config_entry, self.tariff)
 
     async def _async_update_data(self) -> HttpMeter:
         # Readings come by webhook; there is nothing to fetch.

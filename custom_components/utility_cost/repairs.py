@@ -17,7 +17,7 @@ from homeassistant.helpers.selector import (
 import voluptuous as vol
 
 from .const import CONF_CURRENCY, CONF_PORTAL_COOKIE, CONF_TARIFF, DOMAIN
-from .tariff import tariff_selector
+from .tariff import TariffLink, tariff_selector
 
 
 def tariff_missing_issue_id(entry_id: str) -> str:
@@ -44,6 +44,22 @@ def async_create_tariff_missing_issue(hass: HomeAssistant, entry: ConfigEntry) -
 def async_delete_tariff_missing_issue(hass: HomeAssistant, entry_id: str) -> None:
     """Remove the issue once the entry has a tariff again (or is gone)."""
     ir.async_delete_issue(hass, DOMAIN, tariff_missing_issue_id(entry_id))
+
+
+@callback
+def async_check_tariff(
+    hass: HomeAssistant, entry: ConfigEntry, tariff: TariffLink
+) -> None:
+    """Raise the tariff-missing issue of a meter, or clear it: the one check.
+
+    Every kind that prices energy (a tracked sensor, an HTTP meter, a Tuya
+    account) calls it when it loads, so that choosing another tariff in its
+    options (which reloads it) also clears a stale issue.
+    """
+    if tariff.entry is None:
+        async_create_tariff_missing_issue(hass, entry)
+    else:
+        async_delete_tariff_missing_issue(hass, entry.entry_id)
 
 
 @callback

@@ -134,7 +134,11 @@ from .domain.quota import DEFAULT_MONTHLY_CAP, CloudAnswer
 from .domain.sessions import SessionRules
 from .domain.units import SourceKind
 from .metering import MeterRuntime
-from .repairs import async_create_tuya_issue, async_delete_tuya_issues
+from .repairs import (
+    async_check_tariff,
+    async_create_tuya_issue,
+    async_delete_tuya_issues,
+)
 from .statistics import async_import_hours, meter_statistics
 from .storage import ThrottledStore
 from .tariff import TariffLink
@@ -562,6 +566,7 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
         self._stored_energy = stored.get("energy", {})
         devices = [_device_from_store(d) for d in stored.get("devices", [])]
         self.data = self._account(devices, dt_util.utcnow(), fresh=False)
+        async_check_tariff(self.hass, self.config_entry, self.tariff)
 
     # --- refreshing -------------------------------------------------------------------
 
