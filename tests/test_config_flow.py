@@ -32,6 +32,7 @@ from .conftest import (
     POWER_ATTRS,
     POWER_SOURCE,
     fixed_tariff_entry,
+    set_power,
     setup_entries,
     tracked_entry,
 )
@@ -645,3 +646,25 @@ async def test_a_tariff_has_at_most_100_bands(hass: HomeAssistant) -> None:
     )
     assert result["errors"] == {"days": "no_days", "base": "too_many_bands"}
     assert len(tariff.options[CONF_BANDS]) == 100
+
+
+async def test_own_sensors_cannot_be_tracked(
+    hass: HomeAssistant, tariff: MockConfigEntry, washer: MockConfigEntry
+) -> None:
+    """The picker leaves out this integration's sensors, and the flow refuses them."""
+    await set_power(hass, 100)
+    tariff.add_to_hass(hass)
+    # A form opened before the washer's sensors existed does not list them...
+    early = await _start(hass, "tracked_sensor")
+    await setup_entries(hass, washer)
+    result = await _start(hass, "tracked_sensor")
+    selector = result["data_schema"].schema[CONF_SOURCE].config
+    assert "sensor.washer_energy" in selector["exclude_entities"]
+    assert POWER_SOURCE not in selector["exclude_entities"]
+    # ... and the flow refuses them all the same.
+    result = await hass.config_entries.flow.async_configure(
+        early["flow_id"],
+        {CONF_SOURCE: "sensor.washer_energy", CONF_TARIFF: tariff.entry_id},
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_SOURCE: "own_entity"}

@@ -248,11 +248,22 @@ def _currency_selector() -> SelectSelector:
     )
 
 
-def _source_selector() -> EntitySelector:
+def _source_selector(hass: HomeAssistant) -> EntitySelector:
+    """Pick a power or energy sensor, not one of this integration's own.
+
+    Tracking a meter's energy sensor would count the same energy twice in the
+    Energy dashboard.
+    """
+    own = [
+        entry.entity_id
+        for entry in er.async_get(hass).entities.values()
+        if entry.platform == DOMAIN
+    ]
     return EntitySelector(
         EntitySelectorConfig(
             domain=Platform.SENSOR,
             device_class=[str(device_class) for device_class in _SOURCE_DEVICE_CLASSES],
+            exclude_entities=sorted(own),
         )
     )
 
@@ -292,6 +303,8 @@ def _check_source(
     registry_entry = er.async_get(hass).async_get(entity_id)
     if state is None and registry_entry is None:
         return None, "entity_not_found"
+    if registry_entry is not None and registry_entry.platform == DOMAIN:
+        return None, "own_entity"
     device_class = state.attributes.get(ATTR_DEVICE_CLASS) if state else None
     unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT) if state else None
     if registry_entry is not None:
@@ -539,7 +552,7 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
                 )
         schema = vol.Schema(
             {
-                vol.Required(CONF_SOURCE): _source_selector(),
+                vol.Required(CONF_SOURCE): _source_selector(self.hass),
                 vol.Required(CONF_TARIFF): tariffs,
                 vol.Optional(CONF_NAME): TextSelector(),
             }
@@ -579,7 +592,7 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
                     unique_id=unique_id,
                     data_updates={CONF_SOURCE: source, CONF_SOURCE_KIND: kind},
                 )
-        schema = vol.Schema({vol.Required(CONF_SOURCE): _source_selector()})
+        schema = vol.Schema({vol.Required(CONF_SOURCE): _source_selector(self.hass)})
         return self.async_show_form(
             step_id="reconfigure",
             data_schema=self.add_suggested_values_to_schema(
