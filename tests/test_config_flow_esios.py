@@ -73,9 +73,9 @@ async def test_token_tariff(hass: HomeAssistant, fake_esios: FakeEsios) -> None:
 @pytest.mark.parametrize(
     ("answer", "fail", "error"),
     [
-        ({CONF_TOKEN: "wrong"}, None, {"base": "invalid_auth"}),
-        ({}, 503, {"base": "cannot_connect"}),
-        ({}, 200, {"base": "cannot_connect"}),  # a web page, not prices
+        ({CONF_TOKEN: "wrong"}, None, {"base": "invalid_esios_token"}),
+        ({}, 503, {"base": "esios_unreachable"}),
+        ({}, 200, {"base": "esios_unreachable"}),  # a web page, not prices
     ],
 )
 async def test_errors_then_recovery(
@@ -140,7 +140,7 @@ async def test_reauthentication_with_a_new_token(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_TOKEN: "still-wrong"}
     )
-    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["errors"] == {"base": "invalid_esios_token"}
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_TOKEN: TOKEN}
     )
@@ -194,7 +194,7 @@ async def test_reconfigure_checks_the_token(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_TOKEN: "wrong"}
     )
-    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["errors"] == {"base": "invalid_esios_token"}
     assert CONF_TOKEN not in entry.data
     # The address in use is kept although the form does not show it.
     result = await hass.config_entries.flow.async_configure(

@@ -159,8 +159,8 @@ async def test_account_added(hass: HomeAssistant, octopus: FakeOctopus) -> None:
             None,
             {"account_number": "account_not_found"},
         ),
-        ({"api_key": "sk_live_wrong"}, None, {"base": "invalid_auth"}),
-        ({}, 503, {"base": "cannot_connect"}),
+        ({"api_key": "sk_live_wrong"}, None, {"base": "invalid_octopus_key"}),
+        ({}, 503, {"base": "octopus_unreachable"}),
         ({"base_url": "ftp://nowhere"}, None, {"base_url": "invalid_url"}),
     ],
 )
@@ -209,7 +209,7 @@ async def test_refused_key_asks_for_a_new_one(
     result = await hass.config_entries.flow.async_configure(
         flows[0]["flow_id"], {"api_key": "sk_live_still_wrong"}
     )
-    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["errors"] == {"base": "invalid_octopus_key"}
     result = await hass.config_entries.flow.async_configure(
         flows[0]["flow_id"], {"api_key": API_KEY}
     )
@@ -239,7 +239,7 @@ async def test_reconfigure(
     if advanced:
         answer["base_url"] = octopus.api_url
     result = await hass.config_entries.flow.async_configure(result["flow_id"], answer)
-    assert result["errors"] == {"base": "invalid_auth"}
+    assert result["errors"] == {"base": "invalid_octopus_key"}
     if advanced:
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {**answer, "base_url": "nowhere"}

@@ -973,10 +973,10 @@ async def _check_esios(
     try:
         await client.prices(local_day(dt_util.utcnow(), zone))
     except EsiosAuthenticationError:
-        return {"base": "invalid_auth"}
+        return {"base": "invalid_esios_token"}
     except EsiosError as err:
         LOGGER.warning("ESIOS gave no prices for today: %s", err)
-        return {"base": "cannot_connect"}
+        return {"base": "esios_unreachable"}
     return {}
 
 
@@ -992,11 +992,11 @@ async def _check_octopus(
     try:
         await client.account(number)
     except OctopusAuthenticationError:
-        return {"base": "invalid_auth"}
+        return {"base": "invalid_octopus_key"}
     except OctopusNotFoundError:
         return {CONF_ACCOUNT_NUMBER: "account_not_found"}
     except OctopusError:
-        return {"base": "cannot_connect"}
+        return {"base": "octopus_unreachable"}
     return {}
 
 
