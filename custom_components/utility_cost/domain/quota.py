@@ -212,6 +212,14 @@ class QuotaReading:
             int(data["ours_at"]),
         )
 
+    def counted(self, cap: int) -> int:
+        """Return the calls it says were used (from the remaining if that is all)."""
+        return self.used if self.used is not None else cap - (self.remaining or 0)
+
+    def left(self, cap: int) -> int:
+        """Return the calls it says remain (from the used if that is all)."""
+        return self.remaining if self.remaining is not None else cap - (self.used or 0)
+
     def others(self) -> int | None:
         """Return the other clients' calls it shows (None: it has no used count)."""
         return None if self.used is None else max(0, self.used - self.ours_at)
@@ -337,20 +345,19 @@ class QuotaBudget:
             raise ValueError("a reading needs the remaining or the used calls")
         self._roll(now)
         cap = self.settings.monthly_cap
-        counted = used if used is not None else cap - (remaining or 0)
+        reading = QuotaReading(now, source, remaining, used, self.our_calls)
+        counted = reading.counted(cap)
         if self._from_previous_period(now, counted) or (
             source is QuotaSource.PORTAL and counted < self._portal_counted()
         ):
             self.ignored_at = now
             return False
         self.ignored_at = None
-        reading = QuotaReading(now, source, remaining, used, self.our_calls)
         self.readings = [
             r for r in self.readings if now - r.at <= 2 * OTHERS_WINDOW and r.at < now
         ] + [reading]
         self.assumed = False
-        known_remaining = remaining if remaining is not None else cap - (used or 0)
-        if known_remaining > 0:
+        if reading.left(cap) > 0:
             self.exhausted = False
         self.recompute(now)
         return True
@@ -359,11 +366,7 @@ class QuotaBudget:
         """Return the calls the latest portal reading of this period counted."""
         for reading in reversed(self.readings):
             if reading.source is QuotaSource.PORTAL:
-                return (
-                    reading.used
-                    if reading.used is not None
-                    else self.settings.monthly_cap - (reading.remaining or 0)
-                )
+                return reading.counted(self.settings.monthly_cap)
         return 0
 
     def _from_previous_period(self, now: datetime, counted: int) -> bool:
@@ -527,11 +530,7 @@ class QuotaBudget:
         else:
             since = max(0.0, (now - reading.at).total_seconds())
             other_rps = self._other_rps(reading)
-            at_reading = (
-                reading.remaining
-                if reading.remaining is not None
-                else cap - (reading.used or 0)
-            )
+            at_reading = reading.left(cap)
             others_since = (other_rps or 0.0) * since
             remaining = max(
                 0,
