@@ -36,6 +36,7 @@ from custom_components.utility_cost.const import (
     CONF_ENTRY_TYPE,
     CONF_FIXED_WATTS,
     CONF_IGNORED_DEVICES,
+    CONF_MAX_STATIONS,
     CONF_MAX_WATTS,
     CONF_MIN_SESSION_S,
     CONF_MONTHLY_CAP,
@@ -166,8 +167,14 @@ def http_meter_entry(
     reading_timeout_s: int = 300,
     allow_remote: bool = False,
     webhook_id: str = HTTP_METER_WEBHOOK_ID,
+    max_stations: int | None = None,
 ) -> MockConfigEntry:
-    """Return an HTTP meter entry priced by ``tariff``."""
+    """Return an HTTP meter entry priced by ``tariff``.
+
+    Without ``max_stations`` the entry has no such option, as one made before it
+    existed: the default applies.
+    """
+    extra = {} if max_stations is None else {CONF_MAX_STATIONS: max_stations}
     return MockConfigEntry(
         domain=DOMAIN,
         title=title,
@@ -183,6 +190,7 @@ def http_meter_entry(
             CONF_MAX_WATTS: max_watts,
             CONF_READING_TIMEOUT_S: reading_timeout_s,
             CONF_ALLOW_REMOTE: allow_remote,
+            **extra,
         },
     )
 

@@ -10,6 +10,7 @@ from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+import voluptuous as vol
 
 from custom_components.utility_cost.const import (
     CONF_BANDS,
@@ -86,6 +87,15 @@ async def test_fixed_tariff_created(hass: HomeAssistant) -> None:
     assert hass.states.get("sensor.home_current_price").state == "0.2"
 
 
+async def test_fixed_tariff_form_fills_in_no_price(hass: HomeAssistant) -> None:
+    """The price box starts empty: a required number box would show 0, refused."""
+    result = await _start(hass, "fixed_tariff")
+    price = next(key for key in result["data_schema"].schema if key == CONF_PRICE)
+    assert isinstance(price, vol.Optional)
+    assert price.default is vol.UNDEFINED
+    assert "suggested_value" not in (price.description or {})
+
+
 @pytest.mark.parametrize(
     ("user_input", "errors"),
     [
@@ -95,6 +105,10 @@ async def test_fixed_tariff_created(hass: HomeAssistant) -> None:
         ({"name": "Home", CONF_PRICE: "abc"}, {CONF_PRICE: "invalid_price"}),
         ({"name": "Home", CONF_PRICE: "inf"}, {CONF_PRICE: "invalid_price"}),
         ({"name": "Home", CONF_PRICE: 10_001}, {CONF_PRICE: "invalid_price"}),
+        ({"name": "Home", CONF_PRICE: True}, {CONF_PRICE: "invalid_price"}),
+        ({"name": "Home"}, {CONF_PRICE: "invalid_price"}),
+        ({"name": "x" * 100_000, CONF_PRICE: 0.2}, {"name": "name_too_long"}),
+        ({"name": "Ho\x00me", CONF_PRICE: 0.2}, {"name": "name_control_character"}),
         (
             {"name": "Home", CONF_PRICE: 0.2, CONF_STANDING_CHARGE: -1},
             {CONF_STANDING_CHARGE: "invalid_standing_charge"},
@@ -121,14 +135,19 @@ async def test_fixed_tariff_errors(
 async def test_fixed_tariff_name_must_be_unique(
     hass: HomeAssistant, tariff: MockConfigEntry
 ) -> None:
-    """Two tariffs cannot share a name."""
+    """Two tariffs cannot share a name: the field says which tariff has it."""
     tariff.add_to_hass(hass)
     result = await _start(hass, "fixed_tariff")
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"name": "HOME", CONF_PRICE: 0.2, CONF_CURRENCY: "EUR"}
     )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"name": "name_taken"}
+    assert result["description_placeholders"]["existing"] == tariff.title
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"name": "Night", CONF_PRICE: 0.2, CONF_CURRENCY: "EUR"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
 # --- tracked sensor ------------------------------------------------------------
@@ -290,7 +309,7 @@ async def test_tracked_sensor_last_tariff_deleted_meanwhile(
 async def test_tracked_sensor_already_tracked(
     hass: HomeAssistant, tariff: MockConfigEntry, washer: MockConfigEntry
 ) -> None:
-    """The same source cannot be tracked twice."""
+    """The same source cannot be tracked twice: the field names the entry."""
     tariff.add_to_hass(hass)
     washer.add_to_hass(hass)
     hass.states.async_set(POWER_SOURCE, "0", POWER_ATTRS)
@@ -298,8 +317,9 @@ async def test_tracked_sensor_already_tracked(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_SOURCE: POWER_SOURCE, CONF_TARIFF: tariff.entry_id}
     )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_SOURCE: "source_taken"}
+    assert result["description_placeholders"]["existing"] == washer.title
 
 
 # --- reconfigure -----------------------------------------------------------------
@@ -356,8 +376,9 @@ async def test_reconfigure_to_a_source_tracked_elsewhere(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_SOURCE: ENERGY_SOURCE}
     )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_SOURCE: "source_taken"}
+    assert result["description_placeholders"]["existing"] == "House"
     assert washer.data[CONF_SOURCE] == POWER_SOURCE
 
 

@@ -120,13 +120,19 @@ async def test_base_url_is_for_advanced_users(hass: HomeAssistant) -> None:
 
 
 async def test_one_tariff_per_zone(hass: HomeAssistant, fake_esios: FakeEsios) -> None:
+    """A zone already added is said on the zone field, naming its tariff."""
     await setup_entries(hass, esios_entry(fake_esios))
     result = await _start(hass)
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_ZONE: "peninsula", CONF_BASE_URL: fake_esios.base_url}
     )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_ZONE: "zone_taken"}
+    assert result["description_placeholders"]["existing"] == "PVPC peninsula"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_ZONE: "canarias", CONF_BASE_URL: fake_esios.base_url}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
 async def test_reauthentication_with_a_new_token(

@@ -59,6 +59,7 @@ async def test_http_meter_created_with_its_webhook(
         "tariff": tariff.entry_id,
         "max_watts": 50_000.0,
         "reading_timeout_s": 300,
+        "max_stations": 16,
         "allow_remote": False,
     }
     assert entry.unique_id == "http_meter_house"
@@ -121,8 +122,32 @@ async def test_http_meter_names_are_unique(
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"name": "house", "tariff": tariff.entry_id}
     )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "already_configured"
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"name": "name_taken"}
+    assert result["description_placeholders"] == {"existing": "House"}
+
+
+@pytest.mark.parametrize(
+    ("name", "error"),
+    [
+        ("x" * 101, "name_too_long"),
+        ("x" * 100_000, "name_too_long"),
+        ("House\x00", "name_control_character"),
+        ("Kitchen\nmeter", "name_control_character"),
+    ],
+)
+async def test_http_meter_names_refused(
+    hass: HomeAssistant, tariff: MockConfigEntry, name: str, error: str
+) -> None:
+    """Overlong names and control characters are field errors; nothing is added."""
+    await setup_entries(hass, tariff)
+    result = await _start(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"name": name, "tariff": tariff.entry_id}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"name": error}
+    assert len(hass.config_entries.async_entries(DOMAIN)) == 1
 
 
 async def test_options_change_the_limits_and_show_the_url(
@@ -145,6 +170,7 @@ async def test_options_change_the_limits_and_show_the_url(
             "tariff": other.entry_id,
             "max_watts": 7000,
             "reading_timeout_s": 60,
+            "max_stations": 4,
             "allow_remote": True,
         },
     )
@@ -153,10 +179,12 @@ async def test_options_change_the_limits_and_show_the_url(
         "tariff": other.entry_id,
         "max_watts": 7000.0,
         "reading_timeout_s": 60,
+        "max_stations": 4,
         "allow_remote": True,
     }
     await hass.async_block_till_done()
     assert meter.runtime_data.max_watts == 7000
+    assert meter.runtime_data.max_stations == 4
     assert meter.runtime_data.tariff.entry is other
 
 
@@ -180,6 +208,13 @@ async def test_the_path_alone_without_an_address(
         ({"max_watts": 0}, {"max_watts": "invalid_max_watts"}),
         ({"max_watts": 2_000_000}, {"max_watts": "invalid_max_watts"}),
         ({"max_watts": "lots"}, {"max_watts": "invalid_max_watts"}),
+        ({"max_watts": True}, {"max_watts": "invalid_max_watts"}),
+        ({"max_watts": float("nan")}, {"max_watts": "invalid_max_watts"}),
+        ({"max_stations": 0}, {"max_stations": "invalid_max_stations"}),
+        ({"max_stations": 101}, {"max_stations": "invalid_max_stations"}),
+        ({"max_stations": 2.5}, {"max_stations": "invalid_max_stations"}),
+        ({"allow_remote": "yes"}, {"allow_remote": "invalid_boolean"}),
+        ({"allow_remote": 1}, {"allow_remote": "invalid_boolean"}),
         ({"reading_timeout_s": 5}, {"reading_timeout_s": "invalid_reading_timeout"}),
         (
             {"reading_timeout_s": 100_000},

@@ -12,7 +12,11 @@ from aiohttp.test_utils import TestClient
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
 from homeassistant.setup import async_setup_component
 from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
@@ -22,7 +26,11 @@ from pytest_homeassistant_custom_component.common import (
 )
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
-from custom_components.utility_cost.const import DOMAIN, EVENT_SESSION_ENDED
+from custom_components.utility_cost.const import (
+    CONF_MAX_STATIONS,
+    DOMAIN,
+    EVENT_SESSION_ENDED,
+)
 from custom_components.utility_cost.sensor import METER_SENSORS
 
 from .conftest import (
@@ -157,6 +165,104 @@ async def test_stations_appear_as_they_post(
         entity_registry.async_get("sensor.house_station_2_cost").unique_id
         == "http_house_station_2_cost"
     )
+
+
+async def test_a_new_station_beyond_the_maximum_is_refused(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    hass_client_no_auth: ClientFactory,
+    issue_registry: ir.IssueRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A third station of a meter that allows two: 400, one warning, a repair.
+
+    Known stations keep counting; a higher maximum in the options (which reloads
+    the meter) clears the repair and lets the station in.
+    """
+    meter = http_meter_entry(tariff, max_stations=2)
+    await setup_entries(hass, tariff, meter)
+    client = await hass_client_no_auth()
+    for station in (1, 2):
+        assert (await _post(client, {"watts": 100, "station_id": station})).ok
+    await hass.async_block_till_done()
+    before = _meter_states(hass)
+    for _ in range(3):
+        response = await _post(client, {"watts": 300, "station_id": 37})
+        assert response.status == 400
+        assert await response.json() == {
+            "error": "station 37 is not one of this meter's stations, and it "
+            "already has 2: the most its options allow"
+        }
+    await hass.async_block_till_done()
+    assert _meter_states(hass) == before
+    ours = [r for r in caplog.records if r.name.startswith("custom_components")]
+    warned = "House: readings of station 37 refused: the meter already has 2 "
+    warned += "stations, the most its options allow"
+    assert [r.getMessage() for r in ours if r.levelname == "WARNING"] == [warned]
+    assert not any(HTTP_METER_WEBHOOK_ID in r.getMessage() for r in ours)
+    issue = issue_registry.async_get_issue(
+        DOMAIN, f"http_meter_stations_full_{meter.entry_id}"
+    )
+    assert issue is not None
+    assert issue.translation_key == "http_meter_stations_full"
+    assert issue.translation_placeholders == {
+        "name": "House",
+        "station": "37",
+        "max": "2",
+    }
+    # A known station still counts.
+    assert (await _post(client, {"watts": 200, "station_id": 1})).ok
+    await hass.async_block_till_done()
+    assert state_value(hass, "sensor.house_station_1_power") == 200
+
+    hass.config_entries.async_update_entry(
+        meter, options={**meter.options, CONF_MAX_STATIONS: 3}
+    )
+    await hass.config_entries.async_reload(meter.entry_id)
+    await hass.async_block_till_done()
+    assert (
+        issue_registry.async_get_issue(
+            DOMAIN, f"http_meter_stations_full_{meter.entry_id}"
+        )
+        is None
+    )
+    assert (await _post(client, {"watts": 300, "station_id": 37})).ok
+    await hass.async_block_till_done()
+    assert state_value(hass, "sensor.house_station_37_power") == 300
+
+
+async def test_an_older_meter_allows_16_stations(
+    hass: HomeAssistant,
+    client: TestClient,
+    meter: MockConfigEntry,
+    device_registry: dr.DeviceRegistry,
+) -> None:
+    """A meter made before the option existed gets the default of 16."""
+    assert CONF_MAX_STATIONS not in meter.options
+    statuses = [
+        (await _post(client, {"watts": 10, "station_id": station})).status
+        for station in range(1, 301)
+    ]
+    assert statuses == [200] * 16 + [400] * 284
+    await hass.async_block_till_done()
+    assert len(dr.async_entries_for_config_entry(device_registry, meter.entry_id)) == 16
+
+
+async def test_removing_the_meter_removes_its_repair(
+    hass: HomeAssistant,
+    tariff: MockConfigEntry,
+    hass_client_no_auth: ClientFactory,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    meter = http_meter_entry(tariff, max_stations=1)
+    await setup_entries(hass, tariff, meter)
+    client = await hass_client_no_auth()
+    await _post(client, {"watts": 10, "station_id": 1})
+    assert (await _post(client, {"watts": 10, "station_id": 2})).status == 400
+    issue_id = f"http_meter_stations_full_{meter.entry_id}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+    await hass.config_entries.async_remove(meter.entry_id)
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
 
 
 BAD_BODIES: list[tuple[str, str]] = [

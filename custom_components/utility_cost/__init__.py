@@ -39,6 +39,7 @@ from .repairs import (
     TUYA_CLOUD_ISSUES,
     TUYA_QUOTA_ISSUES,
     async_create_tariff_missing_issue,
+    async_delete_stations_full_issue,
     async_delete_tariff_missing_issue,
     async_delete_tuya_issues,
 )
@@ -223,6 +224,7 @@ async def async_remove_entry(
             await ThrottledStore(hass, key, dict).async_remove()
         return
     async_delete_tariff_missing_issue(hass, entry.entry_id)
+    async_delete_stations_full_issue(hass, entry.entry_id)
     key = (
         http_meter_store_key(entry.entry_id)
         if entry.data[CONF_ENTRY_TYPE] == EntryType.HTTP_METER

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC
 import math
 from typing import Any, Literal
+import unicodedata
 from urllib.parse import urlparse
 
 from homeassistant.components import webhook
@@ -104,6 +105,7 @@ from .const import (
     CONF_IGNORED_DEVICES,
     CONF_INCLUDE_STANDING_CHARGE,
     CONF_INCLUDE_VAT,
+    CONF_MAX_STATIONS,
     CONF_MAX_WATTS,
     CONF_MESSAGE_CAP,
     CONF_METERS,
@@ -131,6 +133,7 @@ from .const import (
     CONF_UNKNOWN_SHARE,
     CONF_WATTS,
     CONF_ZONE,
+    DEFAULT_MAX_STATIONS,
     DEFAULT_MIN_SESSION_S,
     DEFAULT_ON_THRESHOLD_W,
     DEFAULT_READING_TIMEOUT_S,
@@ -140,9 +143,11 @@ from .const import (
     MAX_BANDS,
     MAX_CALORIFIC_VALUE,
     MAX_FIXED_WATTS,
+    MAX_MAX_STATIONS,
     MAX_MAX_WATTS,
     MAX_MIN_SESSION_S,
     MAX_MONTHLY_CAP,
+    MAX_NAME_LENGTH,
     MAX_ON_THRESHOLD_W,
     MAX_PRICE_PER_KWH,
     MAX_READING_TIMEOUT_S,
@@ -192,10 +197,43 @@ class NumberField(NumberSelector):
 
     def __call__(self, data: Any) -> Any:
         """Return the number, or the raw input if it is not an acceptable one."""
+        if isinstance(data, bool):
+            return data  # the selector would take ``true`` as 1
         try:
             return super().__call__(data)
         except vol.Invalid:
             return data
+
+
+class BooleanField(BooleanSelector):
+    """A toggle whose non-boolean input reaches the step (``"yes"`` is not on).
+
+    The plain selector coerces any non-empty string to True.
+    """
+
+    def __call__(self, data: Any) -> Any:
+        """Return the input as it came; the step refuses what is not a boolean."""
+        return data
+
+
+def _flag(user_input: dict[str, Any], key: str, errors: dict[str, str]) -> bool:
+    """Return a toggle's value, or say on the field that it is not on or off."""
+    value = user_input.get(key, False)
+    if not isinstance(value, bool):
+        errors[key] = "invalid_boolean"
+        return False
+    return value
+
+
+def _name_error(name: str) -> str | None:
+    """Return the error key of a name the user typed (already stripped), or None."""
+    if not name:
+        return "name_required"
+    if len(name) > MAX_NAME_LENGTH:
+        return "name_too_long"
+    if any(unicodedata.category(char) == "Cc" for char in name):
+        return "name_control_character"
+    return None
 
 
 def _number_field(
@@ -215,7 +253,12 @@ def _number_field(
 def _number_in(
     value: Any, minimum: float, maximum: float, *, above_minimum: bool = False
 ) -> float | None:
-    """Return ``value`` as a finite float within the range, or None."""
+    """Return ``value`` as a finite float within the range, or None.
+
+    A boolean is not a number here (Python would take ``true`` as 1).
+    """
+    if isinstance(value, bool):
+        return None
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -333,6 +376,22 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
 
     VERSION = 1
 
+    def _clash(
+        self, unique_id: str, field: str, error: str, placeholders: dict[str, str]
+    ) -> dict[str, str]:
+        """Return a field error naming the entry that has ``unique_id`` already.
+
+        Empty if there is none. A clash is told on its field, with the existing
+        entry's name, rather than ending the whole flow.
+        """
+        existing = self.hass.config_entries.async_entry_for_domain_unique_id(
+            DOMAIN, unique_id
+        )
+        if existing is None:
+            return {}
+        placeholders["existing"] = existing.title
+        return {field: error}
+
     @classmethod
     @callback
     def async_supports_options_flow(cls, config_entry: ConfigEntry) -> bool:
@@ -367,15 +426,17 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Name the tariff and give its price."""
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
             name = str(user_input[CONF_NAME]).strip()
-            if not name:
-                errors[CONF_NAME] = "name_required"
+            unique_id = f"{EntryType.FIXED_TARIFF}_{name.casefold()}"
+            if (error := _name_error(name)) is not None:
+                errors[CONF_NAME] = error
+            else:
+                errors |= self._clash(unique_id, CONF_NAME, "name_taken", placeholders)
             options = _check_prices(user_input, errors)
             if not errors:
-                await self.async_set_unique_id(
-                    f"{EntryType.FIXED_TARIFF}_{name.casefold()}"
-                )
+                await self.async_set_unique_id(unique_id)
                 self._abort_if_unique_id_configured()
                 return self.async_create_entry(
                     title=name,
@@ -388,7 +449,9 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
         schema = vol.Schema(
             {
                 vol.Required(CONF_NAME): TextSelector(),
-                vol.Required(CONF_PRICE): _price_field(),
+                # Optional in the schema only: the frontend fills a required number
+                # with its minimum (0), which is not a price; the step requires it.
+                vol.Optional(CONF_PRICE): _price_field(),
                 vol.Required(
                     CONF_CURRENCY, default=self.hass.config.currency
                 ): _currency_selector(),
@@ -401,6 +464,7 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="fixed_tariff",
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
+            description_placeholders=placeholders,
         )
 
     # --- Spain PVPC (ESIOS) ----------------------------------------------------
@@ -410,12 +474,15 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Pick the PVPC zone and, optionally, a personal ESIOS token."""
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
             zone = Zone(user_input[CONF_ZONE])
-            await self.async_set_unique_id(f"{EntryType.ESIOS_TARIFF}_{zone}")
-            self._abort_if_unique_id_configured()
+            unique_id = f"{EntryType.ESIOS_TARIFF}_{zone}"
+            errors |= self._clash(unique_id, CONF_ZONE, "zone_taken", placeholders)
             access = _esios_access(user_input, errors)
             if not errors:
+                await self.async_set_unique_id(unique_id)
+                self._abort_if_unique_id_configured()
                 errors = await _check_esios(self.hass, zone, access)
             if not errors:
                 return self.async_create_entry(
@@ -446,6 +513,7 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
                 vol.Schema(fields), safe_input
             ),
             errors=errors,
+            description_placeholders=placeholders,
         )
 
     async def async_step_reauth_esios(
@@ -523,19 +591,26 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
         if tariffs is None:
             return self.async_abort(reason="no_tariffs")
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
             source = user_input[CONF_SOURCE]
             kind, error = _check_source(self.hass, source)
+            unique_id = _source_unique_id(self.hass, source)
             if error is not None:
                 errors[CONF_SOURCE] = error
+            else:
+                errors |= self._clash(
+                    unique_id, CONF_SOURCE, "source_taken", placeholders
+                )
             tariff = _chosen_tariff(self.hass, user_input, errors)
-            if kind is not None and tariff is not None:
-                await self.async_set_unique_id(_source_unique_id(self.hass, source))
+            name = str(user_input.get(CONF_NAME) or "").strip()
+            if name and (error := _name_error(name)) is not None:
+                errors[CONF_NAME] = error
+            if kind is not None and tariff is not None and not errors:
+                await self.async_set_unique_id(unique_id)
                 self._abort_if_unique_id_configured()
                 state = self.hass.states.get(source)
-                name = str(user_input.get(CONF_NAME) or "").strip() or (
-                    state.name if state else source
-                )
+                name = name or (state.name if state else source)
                 return self.async_create_entry(
                     title=name,
                     data={
@@ -561,6 +636,7 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="tracked_sensor",
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
+            description_placeholders=placeholders,
         )
 
     async def async_step_reconfigure(
@@ -577,6 +653,7 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
         if entry.data[CONF_ENTRY_TYPE] != EntryType.TRACKED_SENSOR:
             return self.async_abort(reason="reconfigure_tariff")
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {"name": entry.title}
         if user_input is not None:
             source = user_input[CONF_SOURCE]
             kind, error = _check_source(self.hass, source)
@@ -585,13 +662,15 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
             else:
                 unique_id = _source_unique_id(self.hass, source)
                 if unique_id != entry.unique_id:
-                    await self.async_set_unique_id(unique_id)
-                    self._abort_if_unique_id_configured()
-                return self.async_update_reload_and_abort(
-                    entry,
-                    unique_id=unique_id,
-                    data_updates={CONF_SOURCE: source, CONF_SOURCE_KIND: kind},
-                )
+                    errors |= self._clash(
+                        unique_id, CONF_SOURCE, "source_taken", placeholders
+                    )
+                if not errors:
+                    return self.async_update_reload_and_abort(
+                        entry,
+                        unique_id=unique_id,
+                        data_updates={CONF_SOURCE: source, CONF_SOURCE_KIND: kind},
+                    )
         schema = vol.Schema({vol.Required(CONF_SOURCE): _source_selector(self.hass)})
         return self.async_show_form(
             step_id="reconfigure",
@@ -599,7 +678,7 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
                 schema, user_input or {CONF_SOURCE: entry.data[CONF_SOURCE]}
             ),
             errors=errors,
-            description_placeholders={"name": entry.title},
+            description_placeholders=placeholders,
         )
 
     # --- HTTP meter --------------------------------------------------------------
@@ -612,15 +691,17 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
         if tariffs is None:
             return self.async_abort(reason="no_tariffs")
         errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
         if user_input is not None:
             name = str(user_input[CONF_NAME]).strip()
-            if not name:
-                errors[CONF_NAME] = "name_required"
+            unique_id = f"{EntryType.HTTP_METER}_{name.casefold()}"
+            if (error := _name_error(name)) is not None:
+                errors[CONF_NAME] = error
+            else:
+                errors |= self._clash(unique_id, CONF_NAME, "name_taken", placeholders)
             tariff = _chosen_tariff(self.hass, user_input, errors)
             if tariff is not None and not errors:
-                await self.async_set_unique_id(
-                    f"{EntryType.HTTP_METER}_{name.casefold()}"
-                )
+                await self.async_set_unique_id(unique_id)
                 self._abort_if_unique_id_configured()
                 webhook_id = webhook.async_generate_id()
                 return self.async_create_entry(
@@ -634,6 +715,7 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
                         CONF_TARIFF: user_input[CONF_TARIFF],
                         CONF_MAX_WATTS: DEFAULT_MAX_WATTS,
                         CONF_READING_TIMEOUT_S: DEFAULT_READING_TIMEOUT_S,
+                        CONF_MAX_STATIONS: DEFAULT_MAX_STATIONS,
                         CONF_ALLOW_REMOTE: False,
                     },
                     description=EntryType.HTTP_METER,
@@ -651,6 +733,7 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="http_meter",
             data_schema=self.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
+            description_placeholders=placeholders,
         )
 
     # --- Octopus Energy -------------------------------------------------------------
@@ -1154,8 +1237,8 @@ def _check_band(
 ) -> dict[str, Any]:
     """Validate a new band against the existing ones; return it as stored."""
     name = str(user_input[CONF_BAND_NAME]).strip()
-    if not name:
-        errors[CONF_BAND_NAME] = "name_required"
+    if (error := _name_error(name)) is not None:
+        errors[CONF_BAND_NAME] = error
     elif any(band[CONF_BAND_NAME].casefold() == name.casefold() for band in bands):
         errors[CONF_BAND_NAME] = "band_name_taken"
     price = _number_in(user_input.get(CONF_PRICE), 0, MAX_PRICE_PER_KWH)
@@ -1268,13 +1351,22 @@ class HttpMeterOptionsFlow(OptionsFlowWithReload):
             )
             if timeout is None:
                 errors[CONF_READING_TIMEOUT_S] = "invalid_reading_timeout"
+            max_stations = _number_in(
+                user_input.get(CONF_MAX_STATIONS, DEFAULT_MAX_STATIONS),
+                1,
+                MAX_MAX_STATIONS,
+            )
+            if max_stations is None or not max_stations.is_integer():
+                errors[CONF_MAX_STATIONS] = "invalid_max_stations"
+            remote = _flag(user_input, CONF_ALLOW_REMOTE, errors)
             if not errors:
                 return self.async_create_entry(
                     data={
                         CONF_TARIFF: user_input[CONF_TARIFF],
                         CONF_MAX_WATTS: max_watts,
                         CONF_READING_TIMEOUT_S: int(timeout or 0),
-                        CONF_ALLOW_REMOTE: bool(user_input[CONF_ALLOW_REMOTE]),
+                        CONF_MAX_STATIONS: int(max_stations or 0),
+                        CONF_ALLOW_REMOTE: remote,
                     }
                 )
         schema = vol.Schema(
@@ -1284,7 +1376,10 @@ class HttpMeterOptionsFlow(OptionsFlowWithReload):
                 vol.Required(CONF_READING_TIMEOUT_S): _number_field(
                     MIN_READING_TIMEOUT_S, MAX_READING_TIMEOUT_S, "s", step=1
                 ),
-                vol.Required(CONF_ALLOW_REMOTE): BooleanSelector(),
+                vol.Required(
+                    CONF_MAX_STATIONS, default=DEFAULT_MAX_STATIONS
+                ): _number_field(1, MAX_MAX_STATIONS, step=1),
+                vol.Required(CONF_ALLOW_REMOTE): BooleanField(),
             }
         )
         remote = bool(options.get(CONF_ALLOW_REMOTE, False))
@@ -1334,20 +1429,24 @@ class OctopusOptionsFlow(OptionsFlowWithReload):
             )
             if calorific is None:
                 errors[CONF_GAS_CALORIFIC_VALUE] = "invalid_calorific_value"
+            flags = {
+                key: _flag(user_input, key, errors)
+                for key in (
+                    CONF_INCLUDE_VAT,
+                    CONF_INCLUDE_STANDING_CHARGE,
+                    CONF_NIGHT_UTC,
+                    CONF_GAS_SMETS2,
+                )
+            }
             if not errors:
                 return self.async_create_entry(
                     data={
                         CONF_METERS: chosen,
                         CONF_PAYMENT_METHOD: user_input[CONF_PAYMENT_METHOD],
-                        CONF_INCLUDE_VAT: bool(user_input[CONF_INCLUDE_VAT]),
-                        CONF_INCLUDE_STANDING_CHARGE: bool(
-                            user_input[CONF_INCLUDE_STANDING_CHARGE]
-                        ),
                         CONF_NIGHT_START: _time_of_day(user_input[CONF_NIGHT_START]),
                         CONF_NIGHT_END: _time_of_day(user_input[CONF_NIGHT_END]),
-                        CONF_NIGHT_UTC: bool(user_input[CONF_NIGHT_UTC]),
                         CONF_GAS_CALORIFIC_VALUE: calorific,
-                        CONF_GAS_SMETS2: bool(user_input[CONF_GAS_SMETS2]),
+                        **flags,
                     }
                 )
         schema = vol.Schema(
@@ -1369,15 +1468,15 @@ class OctopusOptionsFlow(OptionsFlowWithReload):
                         translation_key="payment_method",
                     )
                 ),
-                vol.Required(CONF_INCLUDE_VAT): BooleanSelector(),
-                vol.Required(CONF_INCLUDE_STANDING_CHARGE): BooleanSelector(),
+                vol.Required(CONF_INCLUDE_VAT): BooleanField(),
+                vol.Required(CONF_INCLUDE_STANDING_CHARGE): BooleanField(),
                 vol.Required(CONF_NIGHT_START): TimeSelector(),
                 vol.Required(CONF_NIGHT_END): TimeSelector(),
-                vol.Required(CONF_NIGHT_UTC): BooleanSelector(),
+                vol.Required(CONF_NIGHT_UTC): BooleanField(),
                 vol.Required(CONF_GAS_CALORIFIC_VALUE): _number_field(
                     MIN_CALORIFIC_VALUE, MAX_CALORIFIC_VALUE, "MJ/m³"
                 ),
-                vol.Required(CONF_GAS_SMETS2): BooleanSelector(),
+                vol.Required(CONF_GAS_SMETS2): BooleanField(),
             }
         )
         current = {

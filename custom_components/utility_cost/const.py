@@ -73,6 +73,7 @@ CONF_ZONE: Final = "zone"
 CONF_MAX_WATTS: Final = "max_watts"
 CONF_ALLOW_REMOTE: Final = "allow_remote"
 CONF_READING_TIMEOUT_S: Final = "reading_timeout_s"
+CONF_MAX_STATIONS: Final = "max_stations"
 CONF_ACCOUNT_NUMBER: Final = "account_number"
 CONF_METERS: Final = "meters"
 CONF_INCLUDE_VAT: Final = "include_vat"
@@ -97,6 +98,8 @@ MAX_CALORIFIC_VALUE: Final = 50.0
 WEEKDAYS: Final = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 # Limits of user input
+# A name (of a tariff, a band, a meter) long enough for any real one.
+MAX_NAME_LENGTH: Final = 100
 MAX_PRICE_PER_KWH: Final = 10_000.0  # high enough for currencies like IDR or KRW
 MAX_STANDING_CHARGE_PER_DAY: Final = 100_000.0
 # Bands of a fixed tariff: one per quarter-hour of a day, and a few more.
@@ -109,6 +112,10 @@ MAX_MAX_WATTS: Final = 1_000_000.0
 MIN_READING_TIMEOUT_S: Final = 10
 MAX_READING_TIMEOUT_S: Final = 86_400
 DEFAULT_READING_TIMEOUT_S: Final = 300
+# Stations of one HTTP meter: a 16-circuit monitor fits; a typo in a station id
+# does not silently add devices without end.
+DEFAULT_MAX_STATIONS: Final = 16
+MAX_MAX_STATIONS: Final = 100
 MIN_MONTHLY_CAP: Final = 1_000
 # Our share of the monthly cap, in %, while nothing is known of the other clients.
 DEFAULT_UNKNOWN_SHARE: Final = 50.0

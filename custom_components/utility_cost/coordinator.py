@@ -62,6 +62,7 @@ from .api.esios import (
 from .const import (
     CONF_BASE_URL,
     CONF_CURRENCY,
+    CONF_MAX_STATIONS,
     CONF_MAX_WATTS,
     CONF_MIN_SESSION_S,
     CONF_ON_THRESHOLD_W,
@@ -71,6 +72,7 @@ from .const import (
     CONF_STANDING_CHARGE,
     CONF_TARIFF,
     CONF_ZONE,
+    DEFAULT_MAX_STATIONS,
     DEFAULT_MIN_SESSION_S,
     DEFAULT_ON_THRESHOLD_W,
     DEFAULT_READING_TIMEOUT_S,
@@ -97,6 +99,8 @@ from .esios_prices import PvpcPrices
 from .metering import MeterRuntime
 from .repairs import (
     async_check_tariff,
+    async_create_stations_full_issue,
+    async_delete_stations_full_issue,
 )
 from .storage import ThrottledStore
 from .tariff import TariffLink, fixed_schedule, tariff_currency
@@ -647,6 +651,8 @@ class HttpMeterCoordinator(UtilityCostCoordinator[HttpMeter]):
         self.timeout = timedelta(
             seconds=options.get(CONF_READING_TIMEOUT_S, DEFAULT_READING_TIMEOUT_S)
         )
+        self.max_stations = int(options.get(CONF_MAX_STATIONS, DEFAULT_MAX_STATIONS))
+        self._refused: set[int] = set()
         self.rules = SessionRules(
             DEFAULT_ON_THRESHOLD_W, timedelta(seconds=DEFAULT_MIN_SESSION_S)
         )
@@ -673,6 +679,8 @@ class HttpMeterCoordinator(UtilityCostCoordinator[HttpMeter]):
                 self.store.schedule_save(0)
             self.data.stations[key] = station
         async_check_tariff(self.hass, self.config_entry, self.tariff)
+        # New options (a higher maximum) reload the meter: a new refusal raises it again.
+        async_delete_stations_full_issue(self.hass, self.config_entry.entry_id)
 
     async def _async_update_data(self) -> HttpMeter:
         # Readings come by webhook; there is nothing to fetch.
@@ -682,6 +690,34 @@ class HttpMeterCoordinator(UtilityCostCoordinator[HttpMeter]):
         """Return the latest instant counted for a station (None if unknown)."""
         station = self.data.stations.get(str(station_id))
         return None if station is None else station.last_at
+
+    def has_room_for(self, station_id: int) -> bool:
+        """Return True if a reading of this station can be counted.
+
+        A known station always can; a new one only while the meter has fewer
+        stations than its maximum (stations kept from before a lower maximum stay).
+        """
+        return (
+            str(station_id) in self.data.stations
+            or len(self.data.stations) < self.max_stations
+        )
+
+    @callback
+    def async_refused_station(self, station_id: int) -> None:
+        """Say once per id and run that a new station was refused, with a repair."""
+        if station_id in self._refused:
+            return
+        self._refused.add(station_id)
+        LOGGER.warning(
+            "%s: readings of station %s refused: the meter already has %s stations, "
+            "the most its options allow",
+            self.config_entry.title,
+            station_id,
+            self.max_stations,
+        )
+        async_create_stations_full_issue(
+            self.hass, self.config_entry, station_id, self.max_stations
+        )
 
     @callback
     def async_reading(self, reading: StationReading) -> None:

@@ -4,7 +4,8 @@
 optional ``"timestamp"``). A good reading is counted and answered with 200 and what
 was taken; anything else is answered with 400 and ``{"error": "..."}`` and changes
 nothing; a body over 4 kB (a reading is a few dozen bytes) is answered with 413
-without reading the rest. Home Assistant's webhook component answers other methods
+without reading the rest. A new station beyond the meter's maximum (an option) is
+refused with 400, a warning in the log and a repair naming its id. Home Assistant's webhook component answers other methods
 with 405 and, unless the user allowed remote access, ignores requests from outside
 the local network.
 """
@@ -72,6 +73,13 @@ def async_register_webhook(
             )
         except InvalidReadingError as err:
             return _refuse(meter, str(err))
+        if not meter.has_room_for(reading.station_id):
+            meter.async_refused_station(reading.station_id)
+            return _refuse(
+                meter,
+                f"station {reading.station_id} is not one of this meter's stations, "
+                f"and it already has {meter.max_stations}: the most its options allow",
+            )
         meter.async_reading(reading)
         return web.json_response(
             {
