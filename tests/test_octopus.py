@@ -728,6 +728,10 @@ async def test_backfill_that_fails_says_so(
     [
         ({"from_date": "2026-01-01", "to_date": "2026-01-12"}, "before today"),
         ({"from_date": "2026-01-05", "to_date": "2026-01-01"}, "first day is after"),
+        ({"from_date": "soon"}, "from_date is not a day"),
+        ({"from_date": "2026-01-01", "to_date": "2026-02-30"}, "to_date is not a day"),
+        ({"from_date": 20260101}, "from_date is not a day"),
+        ({"from_date": "2026-01-01T00:00:00"}, "from_date is not a day"),
         (
             {"from_date": "2026-01-01", "config_entry_id": "nope"},
             "nope is not an Octopus Energy account",
@@ -735,7 +739,7 @@ async def test_backfill_that_fails_says_so(
     ],
 )
 async def test_backfill_refuses_bad_input(
-    hass: HomeAssistant, octopus: FakeOctopus, data: dict[str, str], message: str
+    hass: HomeAssistant, octopus: FakeOctopus, data: dict[str, Any], message: str
 ) -> None:
     await _setup(hass, octopus_entry(octopus, meters=[]))
     with pytest.raises(ServiceValidationError, match=message):

@@ -126,6 +126,11 @@ async def test_reading_validation(
             "more than the monthly",
         ),
         ({"config_entry_id": account.entry_id, "remaining": 30_000}, "more than the"),
+        ({"config_entry_id": account.entry_id, "remaining": True}, "whole number"),
+        ({"config_entry_id": account.entry_id, "remaining": 12.5}, "whole number"),
+        ({"config_entry_id": account.entry_id, "used": "lots"}, "whole number"),
+        ({"config_entry_id": account.entry_id, "used": float("inf")}, "whole number"),
+        ({"config_entry_id": account.entry_id, "used": [1]}, "whole number"),
     ]
     for data, message in cases:
         with pytest.raises(ServiceValidationError, match=message):

@@ -6,7 +6,8 @@ makes it automatic again (today's average).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+import math
 from typing import Final, cast
 
 from homeassistant.components.number import DOMAIN as NUMBER_DOMAIN
@@ -32,12 +33,13 @@ SERVICE_AUTOMATIC_THRESHOLD: Final = "automatic_threshold"
 ATTR_FROM_DATE: Final = "from_date"
 ATTR_TO_DATE: Final = "to_date"
 
-# Numbers are checked in the handler, so that each mistake gets its own message.
+# Numbers and dates are checked in the handler, so that each mistake gets its own
+# translated message (a schema error would be Home Assistant's untranslated text).
 SET_QUOTA_READING_SCHEMA: Final = vol.Schema(
     {
         vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
-        vol.Optional(ATTR_REMAINING): vol.Coerce(int),
-        vol.Optional(ATTR_USED): vol.Coerce(int),
+        vol.Optional(ATTR_REMAINING): object,
+        vol.Optional(ATTR_USED): object,
     }
 )
 
@@ -45,10 +47,49 @@ SET_QUOTA_READING_SCHEMA: Final = vol.Schema(
 OCTOPUS_BACKFILL_SCHEMA: Final = vol.Schema(
     {
         vol.Required(ATTR_CONFIG_ENTRY_ID): cv.string,
-        vol.Required(ATTR_FROM_DATE): cv.date,
-        vol.Optional(ATTR_TO_DATE): cv.date,
+        vol.Required(ATTR_FROM_DATE): object,
+        vol.Optional(ATTR_TO_DATE): object,
     }
 )
+
+
+def _whole_number(field: str, value: object) -> int | None:
+    """Return an action's count as an int (None if not given), or refuse it.
+
+    The number selector sends an int or a float; YAML may give a string. A
+    boolean, a fraction or anything not finite is not a count of calls.
+    """
+    if value is None:
+        return None
+    number: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number) or not number.is_integer():
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="reading_not_a_count",
+            translation_placeholders={"field": field},
+        )
+    return int(number)
+
+
+def _day(field: str, value: object) -> date:
+    """Return an action's day, or refuse it."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    day = dt_util.parse_date(value) if isinstance(value, str) else None
+    if day is None:
+        raise ServiceValidationError(
+            translation_domain=DOMAIN,
+            translation_key="invalid_day",
+            translation_placeholders={"field": field},
+        )
+    return day
 
 
 @callback
@@ -66,8 +107,8 @@ def async_setup_services(hass: HomeAssistant) -> None:
                 "not_a_tuya_account",
             ),
         )
-        remaining = call.data.get(ATTR_REMAINING)
-        used = call.data.get(ATTR_USED)
+        remaining = _whole_number(ATTR_REMAINING, call.data.get(ATTR_REMAINING))
+        used = _whole_number(ATTR_USED, call.data.get(ATTR_USED))
         if remaining is None and used is None:
             raise ServiceValidationError(
                 translation_domain=DOMAIN, translation_key="reading_empty"
@@ -107,8 +148,12 @@ def async_setup_services(hass: HomeAssistant) -> None:
             ),
         )
         today = dt_util.utcnow().astimezone(UK).date()
-        first: date = call.data[ATTR_FROM_DATE]
-        last: date = call.data.get(ATTR_TO_DATE) or today - timedelta(days=1)
+        first = _day(ATTR_FROM_DATE, call.data[ATTR_FROM_DATE])
+        last = (
+            today - timedelta(days=1)
+            if call.data.get(ATTR_TO_DATE) is None
+            else _day(ATTR_TO_DATE, call.data[ATTR_TO_DATE])
+        )
         if last >= today:
             raise ServiceValidationError(
                 translation_domain=DOMAIN,
