@@ -11,6 +11,9 @@ Octopus Energy account whose meters' history is imported into statistics.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import assert_never, cast
+
 from homeassistant.const import Platform
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
@@ -22,7 +25,7 @@ from homeassistant.helpers import (
 from homeassistant.helpers.event import async_track_entity_registry_updated_event
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_ENTRY_TYPE, CONF_SOURCE, CONF_TARIFF, DOMAIN, EntryType
+from .const import CONF_SOURCE, CONF_TARIFF, DOMAIN, EntryType, entry_type
 from .coordinator import (
     EsiosCoordinator,
     HttpMeterCoordinator,
@@ -34,7 +37,7 @@ from .coordinator import (
     tariff_store_key,
 )
 from .esios_prices import esios_store_key
-from .octopus_account import OctopusCoordinator
+from .octopus_account import OctopusCoordinator, async_remove_octopus_stores
 from .repairs import (
     TUYA_CLOUD_ISSUES,
     TUYA_QUOTA_ISSUES,
@@ -45,7 +48,7 @@ from .repairs import (
 )
 from .services import async_setup_services
 from .storage import ThrottledStore
-from .tariff import is_tariff_entry, split_tariff_id
+from .tariff import split_tariff_id
 from .tuya_account import TuyaCoordinator, tuya_store_key
 from .tuya_quota import quota_store_key
 from .webhook import async_register_webhook
@@ -70,38 +73,58 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 
 def _platforms(entry: UtilityCostConfigEntry) -> list[Platform]:
-    return PLATFORMS[EntryType(entry.data[CONF_ENTRY_TYPE])]
+    return PLATFORMS[entry_type(entry)]
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: UtilityCostConfigEntry) -> bool:
-    """Set up a tariff, a tracked sensor or a Tuya account."""
-    coordinator: TariffCoordinator | MeterCoordinator
-    if entry.data[CONF_ENTRY_TYPE] == EntryType.TUYA_ACCOUNT:
-        return await _async_setup_tuya(hass, entry)
-    if entry.data[CONF_ENTRY_TYPE] == EntryType.HTTP_METER:
-        return await _async_setup_http_meter(hass, entry)
-    if entry.data[CONF_ENTRY_TYPE] == EntryType.OCTOPUS:
-        if "recorder" not in hass.config.components:
-            raise ConfigEntryError(
-                translation_domain=DOMAIN, translation_key="octopus_needs_recorder"
-            )
-        octopus = OctopusCoordinator(hass, entry)
-        await octopus.async_config_entry_first_refresh()
-        entry.runtime_data = octopus
-        await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
-        return True
-    if is_tariff_entry(entry):
-        coordinator = (
-            EsiosCoordinator(hass, entry)
-            if entry.data[CONF_ENTRY_TYPE] == EntryType.ESIOS_TARIFF
-            else TariffCoordinator(hass, entry)
-        )
-        await coordinator.async_load()
-        await coordinator.async_config_entry_first_refresh()
-        entry.runtime_data = coordinator
-        await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
-        return True
+    """Set up an entry of any kind."""
+    match entry_type(entry):
+        case EntryType.TUYA_ACCOUNT:
+            return await _async_setup_tuya(hass, entry)
+        case EntryType.HTTP_METER:
+            return await _async_setup_http_meter(hass, entry)
+        case EntryType.OCTOPUS:
+            return await _async_setup_octopus(hass, entry)
+        case EntryType.FIXED_TARIFF:
+            return await _async_setup_tariff(hass, entry, TariffCoordinator)
+        case EntryType.ESIOS_TARIFF:
+            return await _async_setup_tariff(hass, entry, EsiosCoordinator)
+        case EntryType.TRACKED_SENSOR:
+            return await _async_setup_tracked_sensor(hass, entry)
+        case unknown:
+            assert_never(unknown)
 
+
+async def _async_setup_octopus(
+    hass: HomeAssistant, entry: UtilityCostConfigEntry
+) -> bool:
+    if "recorder" not in hass.config.components:
+        raise ConfigEntryError(
+            translation_domain=DOMAIN, translation_key="octopus_needs_recorder"
+        )
+    octopus = OctopusCoordinator(hass, entry)
+    await octopus.async_config_entry_first_refresh()
+    entry.runtime_data = octopus
+    await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
+    return True
+
+
+async def _async_setup_tariff(
+    hass: HomeAssistant,
+    entry: UtilityCostConfigEntry,
+    kind: type[TariffCoordinator],
+) -> bool:
+    coordinator = kind(hass, entry)
+    await coordinator.async_load()
+    await coordinator.async_config_entry_first_refresh()
+    entry.runtime_data = coordinator
+    await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
+    return True
+
+
+async def _async_setup_tracked_sensor(
+    hass: HomeAssistant, entry: UtilityCostConfigEntry
+) -> bool:
     meter = MeterCoordinator(hass, entry)
     await meter.async_config_entry_first_refresh()
     entry.runtime_data = meter
@@ -154,17 +177,24 @@ async def async_remove_config_entry_device(
     again, it comes back as a new station.
     """
     coordinator = entry.runtime_data
-    if isinstance(coordinator, HttpMeterCoordinator):
-        return coordinator.async_forget_stations(
-            identifier for domain, identifier in device.identifiers if domain == DOMAIN
-        )
-    if not isinstance(coordinator, TuyaCoordinator):
-        return False  # the entry's own device goes with the entry
-    return not any(
-        identifier in coordinator.data.plugs
-        for domain, identifier in device.identifiers
-        if domain == DOMAIN
-    )
+    ours = [identifier for domain, identifier in device.identifiers if domain == DOMAIN]
+    match entry_type(entry):
+        case EntryType.HTTP_METER:
+            meter = cast(HttpMeterCoordinator, coordinator)
+            return meter.async_forget_stations(ours)
+        case EntryType.TUYA_ACCOUNT:
+            tuya = cast(TuyaCoordinator, coordinator)
+            return not any(identifier in tuya.data.plugs for identifier in ours)
+        case (
+            EntryType.FIXED_TARIFF
+            | EntryType.ESIOS_TARIFF
+            | EntryType.TRACKED_SENSOR
+            | EntryType.OCTOPUS
+        ):
+            # Their devices (the entry's own, an Octopus meter's) go with the entry.
+            return False
+        case unknown:
+            assert_never(unknown)
 
 
 def _follow_source_renames(hass: HomeAssistant, entry: UtilityCostConfigEntry) -> None:
@@ -201,33 +231,43 @@ async def async_remove_entry(
     A deleted meter's stored state goes with it. A deleted tariff leaves the meters
     it priced without a price: each gets a repair issue to choose another tariff.
     """
-    if is_tariff_entry(entry):
-        for other in hass.config_entries.async_entries(DOMAIN):
-            if other.options.get(CONF_TARIFF) == entry.entry_id:
-                async_create_tariff_missing_issue(hass, other)
-        for key in (tariff_store_key(entry.entry_id), esios_store_key(entry.entry_id)):
-            await ThrottledStore(hass, key, dict).async_remove()
-        return
-    if entry.data[CONF_ENTRY_TYPE] == EntryType.OCTOPUS:
-        # Its statistics stay in the recorder, as those of any entity; what its
-        # meters priced needs another tariff.
-        for other in hass.config_entries.async_entries(DOMAIN):
-            if split_tariff_id(other.options.get(CONF_TARIFF, ""))[0] == entry.entry_id:
-                async_create_tariff_missing_issue(hass, other)
-        return
-    if entry.data[CONF_ENTRY_TYPE] == EntryType.TUYA_ACCOUNT:
-        async_delete_tariff_missing_issue(hass, entry.entry_id)
-        async_delete_tuya_issues(
-            hass, entry.entry_id, TUYA_CLOUD_ISSUES + TUYA_QUOTA_ISSUES
-        )
-        for key in (tuya_store_key(entry.entry_id), quota_store_key(entry.entry_id)):
-            await ThrottledStore(hass, key, dict).async_remove()
-        return
-    async_delete_tariff_missing_issue(hass, entry.entry_id)
-    async_delete_stations_full_issue(hass, entry.entry_id)
-    key = (
-        http_meter_store_key(entry.entry_id)
-        if entry.data[CONF_ENTRY_TYPE] == EntryType.HTTP_METER
-        else meter_store_key(entry.entry_id)
-    )
-    await ThrottledStore(hass, key, dict).async_remove()
+    kind = entry_type(entry)
+    match kind:
+        case EntryType.FIXED_TARIFF | EntryType.ESIOS_TARIFF:
+            _async_ask_for_another_tariff(hass, lambda tariff: tariff == entry.entry_id)
+            stores = [tariff_store_key(entry.entry_id), esios_store_key(entry.entry_id)]
+        case EntryType.OCTOPUS:
+            # Its statistics stay in the recorder, as those of any entity; what its
+            # meters priced needs another tariff.
+            _async_ask_for_another_tariff(
+                hass, lambda tariff: split_tariff_id(tariff)[0] == entry.entry_id
+            )
+            await async_remove_octopus_stores(hass, entry.entry_id)
+            stores = []
+        case EntryType.TUYA_ACCOUNT:
+            async_delete_tariff_missing_issue(hass, entry.entry_id)
+            async_delete_tuya_issues(
+                hass, entry.entry_id, TUYA_CLOUD_ISSUES + TUYA_QUOTA_ISSUES
+            )
+            stores = [tuya_store_key(entry.entry_id), quota_store_key(entry.entry_id)]
+        case EntryType.HTTP_METER:
+            async_delete_tariff_missing_issue(hass, entry.entry_id)
+            async_delete_stations_full_issue(hass, entry.entry_id)
+            stores = [http_meter_store_key(entry.entry_id)]
+        case EntryType.TRACKED_SENSOR:
+            async_delete_tariff_missing_issue(hass, entry.entry_id)
+            stores = [meter_store_key(entry.entry_id)]
+        case unknown:
+            assert_never(unknown)
+    for key in stores:
+        await ThrottledStore(hass, key, dict).async_remove()
+
+
+@callback
+def _async_ask_for_another_tariff(
+    hass: HomeAssistant, priced_by_it: Callable[[str], bool]
+) -> None:
+    """Give each meter whose tariff is going a repair issue to choose another."""
+    for other in hass.config_entries.async_entries(DOMAIN):
+        if priced_by_it(other.options.get(CONF_TARIFF, "")):
+            async_create_tariff_missing_issue(hass, other)

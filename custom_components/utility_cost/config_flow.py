@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import UTC
 import math
-from typing import Any, Literal
+from typing import Any, Literal, assert_never
 import unicodedata
 from urllib.parse import urlparse
 
@@ -33,6 +33,7 @@ from homeassistant.const import (
     Platform,
 )
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.data_entry_flow import UnknownHandler
 from homeassistant.generated.currencies import ACTIVE_CURRENCIES
 from homeassistant.helpers import config_validation as cv, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -158,6 +159,7 @@ from .const import (
     PAYMENT_METHODS,
     WEEKDAYS,
     EntryType,
+    entry_type,
 )
 from .domain.octopus import normalise_account_number
 from .domain.prices import overlapping_bands
@@ -371,6 +373,25 @@ def _source_unique_id(hass: HomeAssistant, entity_id: str) -> str:
     return registry_entry.id if registry_entry is not None else entity_id
 
 
+def _options_flow(entry: ConfigEntry) -> OptionsFlow | None:
+    """Return a new options flow of the entry's kind (None: PVPC has no options)."""
+    match entry_type(entry):
+        case EntryType.FIXED_TARIFF:
+            return FixedTariffOptionsFlow()
+        case EntryType.TRACKED_SENSOR:
+            return TrackedSensorOptionsFlow()
+        case EntryType.TUYA_ACCOUNT:
+            return TuyaOptionsFlow()
+        case EntryType.HTTP_METER:
+            return HttpMeterOptionsFlow()
+        case EntryType.OCTOPUS:
+            return OctopusOptionsFlow()
+        case EntryType.ESIOS_TARIFF:
+            return None
+        case unknown:
+            assert_never(unknown)
+
+
 class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
     """Add a tariff or something that uses energy."""
 
@@ -396,22 +417,16 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
     @callback
     def async_supports_options_flow(cls, config_entry: ConfigEntry) -> bool:
         """Return True for the entry types that have options (not PVPC)."""
-        return bool(config_entry.data[CONF_ENTRY_TYPE] != EntryType.ESIOS_TARIFF)
+        return _options_flow(config_entry) is not None
 
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
         """Return the options flow of the entry's type."""
-        entry_type = config_entry.data[CONF_ENTRY_TYPE]
-        if entry_type == EntryType.FIXED_TARIFF:
-            return FixedTariffOptionsFlow()
-        if entry_type == EntryType.TUYA_ACCOUNT:
-            return TuyaOptionsFlow()
-        if entry_type == EntryType.HTTP_METER:
-            return HttpMeterOptionsFlow()
-        if entry_type == EntryType.OCTOPUS:
-            return OctopusOptionsFlow()
-        return TrackedSensorOptionsFlow()
+        flow = _options_flow(config_entry)
+        if flow is None:
+            raise UnknownHandler  # Home Assistant asks only where there is one
+        return flow
 
     async def async_step_user(
         self, user_input: dict[str, Any] | None = None
@@ -642,16 +657,28 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
     async def async_step_reconfigure(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Change a tracked sensor's source or a Tuya account's data centre."""
+        """Change what an entry connects to; its kind decides what that is."""
+        match entry_type(self._get_reconfigure_entry()):
+            case EntryType.TUYA_ACCOUNT:
+                return await self.async_step_reconfigure_tuya()
+            case EntryType.ESIOS_TARIFF:
+                return await self.async_step_reconfigure_esios()
+            case EntryType.OCTOPUS:
+                return await self.async_step_reconfigure_octopus()
+            case EntryType.TRACKED_SENSOR:
+                return await self.async_step_reconfigure_source(user_input)
+            case EntryType.FIXED_TARIFF:
+                return self.async_abort(reason="reconfigure_tariff")
+            case EntryType.HTTP_METER:
+                return self.async_abort(reason="reconfigure_http_meter")
+            case unknown:
+                assert_never(unknown)
+
+    async def async_step_reconfigure_source(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change a tracked sensor's source."""
         entry = self._get_reconfigure_entry()
-        if entry.data[CONF_ENTRY_TYPE] == EntryType.TUYA_ACCOUNT:
-            return await self.async_step_reconfigure_tuya()
-        if entry.data[CONF_ENTRY_TYPE] == EntryType.ESIOS_TARIFF:
-            return await self.async_step_reconfigure_esios()
-        if entry.data[CONF_ENTRY_TYPE] == EntryType.OCTOPUS:
-            return await self.async_step_reconfigure_octopus()
-        if entry.data[CONF_ENTRY_TYPE] != EntryType.TRACKED_SENSOR:
-            return self.async_abort(reason="reconfigure_tariff")
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {"name": entry.title}
         if user_input is not None:

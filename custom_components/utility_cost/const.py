@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from enum import StrEnum
 import logging
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from homeassistant.config_entries import ConfigEntry
 
 DOMAIN: Final = "utility_cost"
 LOGGER = logging.getLogger(__package__)
@@ -20,6 +23,15 @@ class EntryType(StrEnum):
     TUYA_ACCOUNT = "tuya_account"
     HTTP_METER = "http_meter"
     OCTOPUS = "octopus"
+
+
+def entry_type(entry: ConfigEntry) -> EntryType:
+    """Return the kind of an entry of this integration.
+
+    Every place that depends on the kind matches on this with a case per kind and
+    ``assert_never`` after them, so that mypy names any place a new kind misses.
+    """
+    return EntryType(entry.data[CONF_ENTRY_TYPE])
 
 
 TARIFF_ENTRY_TYPES: Final = frozenset({EntryType.FIXED_TARIFF, EntryType.ESIOS_TARIFF})

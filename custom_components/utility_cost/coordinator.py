@@ -136,9 +136,12 @@ def meter_store_key(entry_id: str) -> str:
     return f"{DOMAIN}.meter.{entry_id}"
 
 
-def tariff_store_key(entry_id: str) -> str:
-    """Return the storage key of a tariff's automation settings."""
-    return f"{DOMAIN}.tariff.{entry_id}"
+def tariff_store_key(entry_id: str, scope: str | None = None) -> str:
+    """Return the storage key of a tariff's automation settings.
+
+    ``scope``: the tariff's name within an entry that has several (an Octopus meter).
+    """
+    return f"{DOMAIN}.tariff.{entry_id}" + ("" if scope is None else f"_{scope}")
 
 
 class TariffCoordinator(UtilityCostCoordinator[TariffOutlook]):
@@ -184,9 +187,7 @@ class TariffCoordinator(UtilityCostCoordinator[TariffOutlook]):
         self.settings = AutomationSettings()
         self._settings_store = ThrottledStore(
             hass,
-            tariff_store_key(
-                entry.entry_id if scope is None else f"{entry.entry_id}_{scope}"
-            ),
+            tariff_store_key(entry.entry_id, scope),
             self._settings_to_store,
         )
         self._kept_window: PriceWindow | None = None

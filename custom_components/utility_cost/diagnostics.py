@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, assert_never
 
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.const import (
@@ -26,6 +26,7 @@ from .const import (
 from .coordinator import (
     EsiosCoordinator,
     HttpMeterCoordinator,
+    MeterCoordinator,
     TariffCoordinator,
     UtilityCostConfigEntry,
 )
@@ -166,14 +167,16 @@ def _diagnostics(hass: HomeAssistant, entry: UtilityCostConfigEntry) -> dict[str
     if isinstance(coordinator, OctopusCoordinator):
         diagnostics["octopus"] = coordinator.diagnostics()
         return diagnostics
-    source = hass.states.get(coordinator.source)
-    diagnostics["meter"] = {
-        "source_state": None if source is None else source.as_dict(),
-        "source_available": coordinator.source_available,
-        "tariff": _tariff(coordinator.tariff),
-        "stored": coordinator.meter.as_dict(),
-    }
-    return diagnostics
+    if isinstance(coordinator, MeterCoordinator):
+        source = hass.states.get(coordinator.source)
+        diagnostics["meter"] = {
+            "source_state": None if source is None else source.as_dict(),
+            "source_available": coordinator.source_available,
+            "tariff": _tariff(coordinator.tariff),
+            "stored": coordinator.meter.as_dict(),
+        }
+        return diagnostics
+    assert_never(coordinator)
 
 
 def _tariff(link: TariffLink) -> dict[str, Any] | None:

@@ -37,6 +37,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.event import async_track_point_in_utc_time
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
@@ -80,6 +81,7 @@ from .coordinator import (
     TariffCoordinator,
     UtilityCostConfigEntry,
     UtilityCostCoordinator,
+    tariff_store_key,
 )
 from .domain.hours import HourTotal
 from .domain.octopus import (
@@ -216,6 +218,19 @@ class FetchedDays:
         return [hour for day in sorted(self.days) for hour in self.days[day]]
 
 
+def octopus_index_key(entry_id: str) -> str:
+    """Return the key of the store listing what an Octopus account stored per meter."""
+    return f"{DOMAIN}.octopus.{entry_id}"
+
+
+async def async_remove_octopus_stores(hass: HomeAssistant, entry_id: str) -> None:
+    """Delete the stores of a deleted Octopus account: its meters' and the list."""
+    index = Store[dict[str, list[str]]](hass, 1, octopus_index_key(entry_id))
+    for key in (await index.async_load() or {}).get("tariff_stores", []):
+        await Store[dict[str, object]](hass, 1, key).async_remove()
+    await index.async_remove()
+
+
 class OctopusCoordinator(UtilityCostCoordinator[dict[str, OctopusMeter]]):
     """The included meters of an Octopus account, their rates and their history."""
 
@@ -339,6 +354,22 @@ class OctopusCoordinator(UtilityCostCoordinator[dict[str, OctopusMeter]]):
             await tariff.async_load()
             tariff.async_set_updated_data(tariff.outlook())  # no rates known yet
             self.tariffs[key] = tariff
+        await self._note_tariff_stores()
+
+    async def _note_tariff_stores(self) -> None:
+        """Keep the keys of the meters' tariff stores, for their removal with us.
+
+        Once the account is deleted its meters are no longer known; without this
+        list their stores (each meter's automation settings) would stay behind.
+        """
+        index = Store[dict[str, list[str]]](
+            self.hass, 1, octopus_index_key(self.config_entry.entry_id)
+        )
+        known = set((await index.async_load() or {}).get("tariff_stores", []))
+        entry_id = self.config_entry.entry_id
+        wanted = known | {tariff_store_key(entry_id, key) for key in self.tariffs}
+        if wanted != known:
+            await index.async_save({"tariff_stores": sorted(wanted)})
 
     async def _refresh_rates(self, meter: OctopusMeter, now: datetime) -> None:
         """Fetch yesterday's to tomorrow's rates; tell when tomorrow's are all out."""

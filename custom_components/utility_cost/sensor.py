@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 import math
-from typing import Any, cast
+from typing import Any, assert_never, cast
 
 from homeassistant.components.sensor import (
     DOMAIN as SENSOR_DOMAIN,
@@ -33,6 +33,7 @@ from .const import DOMAIN
 from .coordinator import (
     EsiosCoordinator,
     HttpMeterCoordinator,
+    MeterCoordinator,
     Station,
     TariffCoordinator,
     UtilityCostConfigEntry,
@@ -617,11 +618,13 @@ async def async_setup_entry(
                 ),
             ]
         )
-    else:
+    elif isinstance(coordinator, MeterCoordinator):
         async_add_entities(
             MeterSensor(coordinator, description, coordinator.runtime)
             for description in METER_SENSORS
         )
+    else:
+        assert_never(coordinator)
 
 
 def _tariff_sensors(
