@@ -23,6 +23,7 @@ from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_fire_time_changed,
 )
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.utility_cost.const import (
@@ -461,3 +462,40 @@ def portal_options(url: str, cookie: str = PORTAL_COOKIE) -> dict[str, str]:
         "portal_remaining_pointer": "/result/left",
         "portal_used_pointer": "/result/used",
     }
+
+
+@pytest.fixture
+async def kinds(
+    hass: HomeAssistant,
+    fake_esios: FakeEsios,
+    fake_tuya: FakeTuyaCloud,
+    octopus: FakeOctopus,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> dict[EntryType, MockConfigEntry]:
+    """Set up one entry of every kind; the HTTP meter's first station posts.
+
+    The Octopus account needs the recorder: a test module using this imports the
+    recorder's fixtures (tests/recorder.py).
+    """
+    hass.states.async_set(
+        "sensor.washer_power",
+        "100",
+        {"device_class": "power", "unit_of_measurement": "W"},
+    )
+    tariff = fixed_tariff_entry(bands=[NIGHT_BAND])
+    entries = {
+        EntryType.FIXED_TARIFF: tariff,
+        EntryType.ESIOS_TARIFF: esios_entry(fake_esios),
+        EntryType.TRACKED_SENSOR: tracked_entry(tariff),
+        EntryType.TUYA_ACCOUNT: tuya_entry(fake_tuya, tariff),
+        EntryType.HTTP_METER: http_meter_entry(tariff),
+        EntryType.OCTOPUS: octopus_entry(octopus),
+    }
+    await setup_entries(hass, *entries.values())
+    client = await hass_client_no_auth()
+    response = await client.post(
+        f"/api/webhook/{HTTP_METER_WEBHOOK_ID}", json={"watts": 10, "station_id": 1}
+    )
+    assert response.status == 200
+    await hass.async_block_till_done(wait_background_tasks=True)
+    return entries

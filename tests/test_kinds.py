@@ -23,20 +23,6 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.utility_cost.const import DOMAIN, EntryType, entry_type
 
-from .conftest import (
-    HTTP_METER_WEBHOOK_ID,
-    esios_entry,
-    fixed_tariff_entry,
-    http_meter_entry,
-    octopus_entry,
-    setup_entries,
-    tracked_entry,
-    tuya_entry,
-)
-from .fakes.esios import FakeEsios
-from .fakes.octopus import FakeOctopus
-from .fakes.tuya_cloud import FakeTuyaCloud
-
 # The recorder starts first (tests/recorder.py): the Octopus account needs it.
 from .recorder import auto_enable_custom_integrations, madrid_time  # noqa: F401
 
@@ -66,39 +52,6 @@ DIAGNOSTICS: dict[EntryType, str] = {
     EntryType.HTTP_METER: "http_meter",
     EntryType.OCTOPUS: "octopus",
 }
-
-
-@pytest.fixture
-async def kinds(
-    hass: HomeAssistant,
-    fake_esios: FakeEsios,
-    fake_tuya: FakeTuyaCloud,
-    octopus: FakeOctopus,
-    hass_client_no_auth: ClientSessionGenerator,
-) -> dict[EntryType, MockConfigEntry]:
-    """Set up one entry of every kind; the HTTP meter's first station posts."""
-    hass.states.async_set(
-        "sensor.washer_power",
-        "100",
-        {"device_class": "power", "unit_of_measurement": "W"},
-    )
-    tariff = fixed_tariff_entry()
-    entries = {
-        EntryType.FIXED_TARIFF: tariff,
-        EntryType.ESIOS_TARIFF: esios_entry(fake_esios),
-        EntryType.TRACKED_SENSOR: tracked_entry(tariff),
-        EntryType.TUYA_ACCOUNT: tuya_entry(fake_tuya, tariff),
-        EntryType.HTTP_METER: http_meter_entry(tariff),
-        EntryType.OCTOPUS: octopus_entry(octopus),
-    }
-    await setup_entries(hass, *entries.values())
-    client = await hass_client_no_auth()
-    response = await client.post(
-        f"/api/webhook/{HTTP_METER_WEBHOOK_ID}", json={"watts": 10, "station_id": 1}
-    )
-    assert response.status == 200
-    await hass.async_block_till_done(wait_background_tasks=True)
-    return entries
 
 
 def test_every_kind_is_listed() -> None:

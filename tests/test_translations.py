@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 import re
 
+import yaml
+
 from custom_components.utility_cost.sensor import METER_SENSORS, TARIFF_SENSORS
 
 PACKAGE = Path(__file__).parent.parent / "custom_components" / "utility_cost"
@@ -128,3 +130,91 @@ def test_manifest_and_hacs_json() -> None:
         "hacs",
     }
     assert re.fullmatch(r"\d{4}\.\d+\.\d+", hacs["homeassistant"])
+
+
+QUALITY_RULES = {
+    # Bronze
+    "action-setup",
+    "appropriate-polling",
+    "brands",
+    "common-modules",
+    "config-flow-test-coverage",
+    "config-flow",
+    "dependency-transparency",
+    "docs-actions",
+    "docs-high-level-description",
+    "docs-installation-instructions",
+    "docs-removal-instructions",
+    "entity-event-setup",
+    "entity-unique-id",
+    "has-entity-name",
+    "runtime-data",
+    "test-before-configure",
+    "test-before-setup",
+    "unique-config-entry",
+    # Silver
+    "action-exceptions",
+    "config-entry-unloading",
+    "docs-configuration-parameters",
+    "docs-installation-parameters",
+    "entity-unavailable",
+    "integration-owner",
+    "log-when-unavailable",
+    "parallel-updates",
+    "reauthentication-flow",
+    "test-coverage",
+    # Gold
+    "devices",
+    "diagnostics",
+    "discovery-update-info",
+    "discovery",
+    "docs-data-update",
+    "docs-examples",
+    "docs-known-limitations",
+    "docs-supported-devices",
+    "docs-supported-functions",
+    "docs-troubleshooting",
+    "docs-use-cases",
+    "dynamic-devices",
+    "entity-category",
+    "entity-device-class",
+    "entity-disabled-by-default",
+    "entity-translations",
+    "exception-translations",
+    "icon-translations",
+    "reconfiguration-flow",
+    "repair-issues",
+    "stale-devices",
+    # Platinum
+    "async-dependency",
+    "inject-websession",
+    "strict-typing",
+}
+
+
+def test_quality_scale_names_every_rule_as_hassfest_wants() -> None:
+    """Every rule, once; a status hassfest knows; an exemption says why.
+
+    And what can be checked mechanically of the rules marked done.
+    """
+    rules = yaml.safe_load((PACKAGE / "quality_scale.yaml").read_text())["rules"]
+    assert set(rules) == QUALITY_RULES
+    for name, rule in rules.items():
+        status = rule if isinstance(rule, str) else rule["status"]
+        assert status in ("done", "todo", "exempt"), name
+        if status == "exempt":
+            assert isinstance(rule, dict), name
+            assert rule["comment"].strip(), name
+    platforms = ("sensor", "binary_sensor", "number", "switch")
+    for platform in platforms:  # parallel-updates
+        assert re.search(
+            r"^PARALLEL_UPDATES = \d+$",
+            (PACKAGE / f"{platform}.py").read_text(),
+            re.MULTILINE,
+        ), platform
+    for module in ("diagnostics.py", "repairs.py", "brand"):  # diagnostics, repairs
+        assert (PACKAGE / module).exists(), module
+    pyproject = (PACKAGE.parent.parent / "pyproject.toml").read_text()
+    assert re.search(r"^strict = true$", pyproject, re.MULTILINE)  # strict-typing
+    manifest = json.loads((PACKAGE / "manifest.json").read_text())
+    assert manifest["requirements"] == []  # dependency-transparency, exempt

@@ -336,6 +336,16 @@ async def test_refused_token(session: aiohttp.ClientSession, esios: FakeEsios) -
         await client(session, esios, TOKEN).prices(FIXTURE_DAY)
 
 
+@pytest.mark.parametrize("token", ["tok\nen", "tokén", "Ā"])
+async def test_a_token_that_cannot_be_sent_is_refused_unsent(
+    session: aiohttp.ClientSession, esios: FakeEsios, token: str
+) -> None:
+    """A newline or a non-ASCII character: a refused token, and no request."""
+    with pytest.raises(EsiosAuthenticationError, match="characters"):
+        await client(session, esios, token).prices(FIXTURE_DAY)
+    assert esios.requests == []
+
+
 @pytest.mark.parametrize(
     ("status", "body", "content_type", "error", "match"),
     [

@@ -168,6 +168,20 @@ async def test_wrong_key(session: aiohttp.ClientSession, octopus: FakeOctopus) -
         await client(session, octopus, key="sk_live_wrong").account(ACCOUNT)
 
 
+@pytest.mark.parametrize("key", ["sk_live_é", "Ā", "sk:live", "sk_live\n", ""])
+async def test_a_key_that_cannot_be_sent_is_refused_unsent(
+    session: aiohttp.ClientSession, octopus: FakeOctopus, key: str
+) -> None:
+    """No Octopus key has such characters: refused as a wrong key, without a request.
+
+    (An empty key is sent, and Octopus refuses it.)
+    """
+    api = client(session, octopus, key=key)
+    with pytest.raises(OctopusAuthenticationError):
+        await api.account(ACCOUNT)
+    assert api.requests_made == (1 if key == "" else 0)
+
+
 async def test_unknown_account_or_meter(
     session: aiohttp.ClientSession, octopus: FakeOctopus
 ) -> None:

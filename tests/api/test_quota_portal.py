@@ -63,10 +63,11 @@ async def _read(
     remaining: str | None = "/data/left",
     used: str | None = "/data/used",
     request_timeout: float = 5,
+    cookie: str = "sid=1",
 ) -> PortalReading:
     async with aiohttp.ClientSession() as session:
         return await QuotaPortalClient(
-            session, url, "sid=1", remaining, used, request_timeout=request_timeout
+            session, url, cookie, remaining, used, request_timeout=request_timeout
         ).read()
 
 
@@ -119,6 +120,23 @@ async def test_timeout_and_unreachable(serve: Callable[..., Any]) -> None:
         await _read(url, request_timeout=0.05)
     with pytest.raises(PortalConnectionError):
         await _read("http://127.0.0.1:9/quota")
+
+
+@pytest.mark.parametrize("cookie", ["sid=1\nsid=2", "sid=é"])
+async def test_a_cookie_that_cannot_be_sent_is_refused_unsent(
+    serve: Callable[..., Any], cookie: str
+) -> None:
+    """A cookie pasted with a line break: refused as a stale one, nothing sent."""
+    asked: list[str] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        asked.append(request.path)
+        return web.json_response({"data": {"left": 1, "used": 2}})
+
+    url = await serve(handler)
+    with pytest.raises(PortalAuthError, match="characters"):
+        await _read(url, cookie=cookie)
+    assert asked == []
 
 
 async def test_a_pointer_is_needed() -> None:

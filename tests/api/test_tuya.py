@@ -309,6 +309,17 @@ async def test_error_codes(
     assert raised.value.code == code
 
 
+@pytest.mark.parametrize("access_id", ["id\nid", "idé", "Ā"])
+async def test_an_access_id_that_cannot_be_sent_is_refused_unsent(
+    session: aiohttp.ClientSession, fake_tuya: FakeTuyaCloud, access_id: str
+) -> None:
+    """Refused as a wrong id, without a request (which the quota would count)."""
+    tuya = TuyaClient(session, access_id, ACCESS_SECRET, fake_tuya.base_url)
+    with pytest.raises(TuyaAuthenticationError, match="characters"):
+        await tuya.devices()
+    assert fake_tuya.requests == []
+
+
 async def test_wrong_secret_is_an_authentication_error(
     session: aiohttp.ClientSession, fake_tuya: FakeTuyaCloud
 ) -> None:

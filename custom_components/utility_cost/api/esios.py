@@ -34,7 +34,7 @@ import aiohttp
 from ..domain.periods import day_hours, local_midnight
 from ..domain.prices import PriceInterval
 from ..domain.pvpc import PENINSULAR_TZ, SPAIN_GEO_ID, ZONES, Zone
-from .common import retry_after_seconds
+from .common import retry_after_seconds, sendable
 
 DEFAULT_BASE_URL: Final = "https://api.esios.ree.es"
 ARCHIVE_PATH: Final = "/archives/70/download_json"
@@ -262,6 +262,10 @@ class EsiosClient:
     async def _get(self, path: str, params: Mapping[str, str]) -> Any:
         headers = {"Accept": _ACCEPT}
         if self._token is not None:
+            if not sendable(self._token):
+                raise EsiosAuthenticationError(
+                    "the token holds characters no token has"
+                )
             headers["x-api-key"] = self._token
         try:
             async with (

@@ -26,7 +26,7 @@ import aiohttp
 from yarl import URL
 
 from ..domain.octopus import Agreement, Consumption, RateRow
-from .common import retry_after_seconds
+from .common import retry_after_seconds, sendable
 
 DEFAULT_BASE_URL: Final = "https://api.octopus.energy/v1"
 DEFAULT_TIMEOUT_S: Final = 30.0
@@ -223,7 +223,13 @@ class OctopusClient:
     ) -> None:
         """Use ``api_key`` against ``base_url``."""
         self._session = session
-        self._auth = aiohttp.BasicAuth(api_key, "")
+        # A key Octopus issues (``sk_live_...``) has no colon either: Basic
+        # credentials could not carry one.
+        self._auth = (
+            aiohttp.BasicAuth(api_key, "")
+            if sendable(api_key) and ":" not in api_key
+            else None
+        )
         self.base_url = base_url.rstrip("/")
         self._timeout = request_timeout
         self.requests_made = 0
@@ -288,6 +294,8 @@ class OctopusClient:
         raise OctopusBadResponseError(f"more than {MAX_PAGES} pages")
 
     async def _get(self, path: str, params: Mapping[str, str]) -> Any:
+        if self._auth is None:
+            raise OctopusAuthenticationError("the key holds characters no key has")
         self.requests_made += 1
         try:
             async with (

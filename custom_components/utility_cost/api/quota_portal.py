@@ -16,6 +16,8 @@ from typing import Any
 
 import aiohttp
 
+from .common import sendable
+
 DEFAULT_TIMEOUT_S = 15.0
 
 
@@ -105,6 +107,8 @@ class QuotaPortalClient:
 
     async def read(self) -> PortalReading:
         """Fetch the page and return the counts."""
+        if not sendable(self._cookie):
+            raise PortalAuthError("the cookie holds characters no cookie has")
         try:
             async with (
                 asyncio.timeout(self._timeout),

@@ -26,6 +26,8 @@ from typing import Any, Final
 
 import aiohttp
 
+from .common import sendable
+
 DATA_CENTERS: Final[dict[str, str]] = {
     "china": "https://openapi.tuyacn.com",
     "western_america": "https://openapi.tuyaus.com",
@@ -559,6 +561,10 @@ class TuyaClient:
         body: Mapping[str, Any] | None,
         access_token: str,
     ) -> dict[str, Any]:
+        if not sendable(self.access_id):
+            raise TuyaAuthenticationError(
+                None, "the Access ID holds characters no id has"
+            )
         text = body_text(body)
         t_ms = int(self._clock() * 1000)
         sign = calculate_sign(
