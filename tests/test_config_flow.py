@@ -203,6 +203,31 @@ async def test_tracked_sensor_created(
     assert hass.states.get("sensor.washer_energy") is not None
 
 
+async def test_tracked_sensor_name_is_checked(
+    hass: HomeAssistant, tariff: MockConfigEntry
+) -> None:
+    """A name given must be a name; then it names the entry instead of the source."""
+    tariff.add_to_hass(hass)
+    hass.states.async_set(POWER_SOURCE, "0", POWER_ATTRS)
+    result = await _start(hass, "tracked_sensor")
+    for name, error in (
+        ("x" * 101, "name_too_long"),
+        ("a\tb", "name_control_character"),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"],
+            {CONF_SOURCE: POWER_SOURCE, CONF_TARIFF: tariff.entry_id, "name": name},
+        )
+        assert result["type"] is FlowResultType.FORM
+        assert result["errors"] == {"name": error}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {CONF_SOURCE: POWER_SOURCE, CONF_TARIFF: tariff.entry_id, "name": " Dryer "},
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Dryer"
+
+
 async def test_tracked_energy_sensor_without_registry_entry(
     hass: HomeAssistant, tariff: MockConfigEntry
 ) -> None:
