@@ -9,6 +9,11 @@ Posts the same readings, over loopback TCP with aiohttp's client, to:
 
 Each is measured for sequential posts (one device after another) and for a flood
 (``CONCURRENCY`` posts in flight at once), with 1 and with 50 stations.
+
+Then ``NEW_IDS`` posts each from a new station id (a device with a typo, or a
+hostile one) to a meter with the default maximum of stations, and, in the same run,
+to one whose maximum takes every id (up to ``NEW_IDS``; what the meter did before it
+had a maximum): answers, devices and entities made, time per post.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util.json import json_loads
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -35,6 +41,7 @@ from .ha_run import save_results, wall_clock
 
 WEBHOOK_ID = "bench-webhook"
 CONCURRENCY = 10
+NEW_IDS = 300
 RESULTS: dict[str, Any] = {}
 
 
@@ -113,12 +120,25 @@ async def test_floor(aiohttp_client: Any) -> None:
         await client.close()
 
 
-async def test_http_meter(
-    hass: HomeAssistant,
-    hass_client_no_auth: ClientSessionGenerator,
-    freezer: FrozenDateTimeFactory,
-) -> None:
-    """An HTTP meter of this integration, through Home Assistant's HTTP stack."""
+def _meter(stations: int, max_stations: int | None = None) -> MockConfigEntry:
+    options: dict[str, Any] = {
+        "tariff": "bench_tariff",
+        "max_watts": 50_000,
+        "reading_timeout_s": 3600,
+        "allow_remote": False,
+    }
+    if max_stations is not None:
+        options["max_stations"] = max_stations
+    return MockConfigEntry(
+        domain="utility_cost",
+        title=f"Bench {stations}",
+        entry_id=f"bench_meter_{stations}",
+        data={"entry_type": "http_meter", "webhook_id": WEBHOOK_ID, "currency": "EUR"},
+        options=options,
+    )
+
+
+async def _set_up_tariff(hass: HomeAssistant) -> None:
     await hass.config.async_set_time_zone("Europe/Madrid")
     hass.config.currency = "EUR"
     tariff = MockConfigEntry(
@@ -132,25 +152,61 @@ async def test_http_meter(
     # The integration depends on the webhook component, which brings the HTTP server.
     assert await hass.config_entries.async_setup(tariff.entry_id)
     await hass.async_block_till_done()
+
+
+async def test_new_station_ids(
+    hass: HomeAssistant, hass_client_no_auth: ClientSessionGenerator
+) -> None:
+    """Posts from ever new ids: the default maximum against taking them all."""
+    await _set_up_tariff(hass)
+    client = await hass_client_no_auth()
+    url = f"/api/webhook/{WEBHOOK_ID}"
+    headers = {"Content-Type": "application/json"}
+    for label, max_stations in (("default maximum", None), ("every id", NEW_IDS)):
+        meter = _meter(NEW_IDS, max_stations)
+        meter.add_to_hass(hass)
+        assert await hass.config_entries.async_setup(meter.entry_id)
+        await hass.async_block_till_done()
+        statuses: dict[int, int] = {}
+        last_tenth: list[float] = []
+        begin = wall_clock()
+        for station in range(1, NEW_IDS + 1):
+            sent = wall_clock()
+            body = json.dumps({"watts": 100, "station_id": station})
+            async with client.post(url, data=body, headers=headers) as response:
+                statuses[response.status] = statuses.get(response.status, 0) + 1
+                await response.read()
+            await hass.async_block_till_done()
+            if station > NEW_IDS * 9 // 10:
+                last_tenth.append(wall_clock() - sent)
+        spent = wall_clock() - begin
+        devices = dr.async_entries_for_config_entry(dr.async_get(hass), meter.entry_id)
+        entities = er.async_entries_for_config_entry(er.async_get(hass), meter.entry_id)
+        RESULTS[f"new ids {label}"] = {
+            "posts": NEW_IDS,
+            "answered 200": statuses.get(200, 0),
+            "answered 400": statuses.get(400, 0),
+            "devices": len(devices),
+            "entities": len(entities),
+            "seconds": spent,
+            "ms per post, last tenth": 1000 * sum(last_tenth) / len(last_tenth),
+        }
+        assert await hass.config_entries.async_unload(meter.entry_id)
+        await hass.config_entries.async_remove(meter.entry_id)
+        await hass.async_block_till_done()
+
+
+async def test_http_meter(
+    hass: HomeAssistant,
+    hass_client_no_auth: ClientSessionGenerator,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """An HTTP meter of this integration, through Home Assistant's HTTP stack."""
+    await _set_up_tariff(hass)
     client = await hass_client_no_auth()
     url = f"/api/webhook/{WEBHOOK_ID}"
     for stations in (1, 50):
-        meter = MockConfigEntry(
-            domain="utility_cost",
-            title=f"Bench {stations}",
-            entry_id=f"bench_meter_{stations}",
-            data={
-                "entry_type": "http_meter",
-                "webhook_id": WEBHOOK_ID,
-                "currency": "EUR",
-            },
-            options={
-                "tariff": "bench_tariff",
-                "max_watts": 50_000,
-                "reading_timeout_s": 3600,
-                "allow_remote": False,
-            },
-        )
+        meter = _meter(stations, max_stations=stations)
         meter.add_to_hass(hass)
         assert await hass.config_entries.async_setup(meter.entry_id)
         await hass.async_block_till_done()

@@ -7,7 +7,10 @@ posts and a flood of concurrent ones:
 * this integration's HTTP meter: Home Assistant's HTTP server and webhook component,
   the reading checked (domain/readings.py), counted, priced and its entities updated;
 * the floor: the same readings posted to a plain aiohttp handler that only parses
-  the JSON.
+  the JSON;
+
+then 300 posts each from a new station id, to a meter with the default maximum of
+stations and to one that takes every id (what it did before it had a maximum).
 
 Run: ``.venv/bin/python benchmarks/webhook_ingest.py [--readings N]`` (default 2,000
 per measurement, about a minute).
@@ -51,6 +54,23 @@ def table(results: dict[str, dict[str, float]], readings: int) -> list[str]:
                     f"| {stations} | {mode} | {name} | {rate:,.0f} | "
                     f"{1e6 / rate:,.0f} | {rate / floor_rate:.2f}x |"
                 )
+    lines += [
+        "",
+        "Posts each from a new station id, one after another:",
+        "",
+        (
+            "| meter | posts | 200 | 400 | devices | entities "
+            "| ms per post (last tenth) |"
+        ),
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label in ("default maximum", "every id"):
+        row = results[f"new ids {label}"]
+        lines.append(
+            f"| {label} | {row['posts']:,.0f} | {row['answered 200']:,.0f} | "
+            f"{row['answered 400']:,.0f} | {row['devices']:,.0f} | "
+            f"{row['entities']:,.0f} | {row['ms per post, last tenth']:.1f} |"
+        )
     return lines
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_TOKEN
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, UnknownHandler
 import pytest
 
 from custom_components.utility_cost.const import CONF_BASE_URL, CONF_ZONE, DOMAIN
@@ -117,6 +117,17 @@ async def test_base_url_must_be_an_address(
 async def test_base_url_is_for_advanced_users(hass: HomeAssistant) -> None:
     result = await _start(hass, advanced=False)
     assert CONF_BASE_URL not in result["data_schema"].schema
+
+
+async def test_a_pvpc_tariff_has_no_options(
+    hass: HomeAssistant, fake_esios: FakeEsios
+) -> None:
+    """No Configure button; asked anyway, Home Assistant's flow manager says so."""
+    entry = esios_entry(fake_esios)
+    await setup_entries(hass, entry)
+    assert not entry.supports_options
+    with pytest.raises(UnknownHandler):
+        await hass.config_entries.options.async_init(entry.entry_id)
 
 
 async def test_one_tariff_per_zone(hass: HomeAssistant, fake_esios: FakeEsios) -> None:
