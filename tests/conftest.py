@@ -37,6 +37,7 @@ from custom_components.utility_cost.const import (
     CONF_ENTRY_TYPE,
     CONF_FIXED_WATTS,
     CONF_IGNORED_DEVICES,
+    CONF_INCLUDE_HTTP_METERS,
     CONF_MAX_STATIONS,
     CONF_MAX_WATTS,
     CONF_MIN_SESSION_S,
@@ -154,6 +155,20 @@ def tracked_entry(
             CONF_ON_THRESHOLD_W: on_threshold_w,
             CONF_MIN_SESSION_S: min_session_s,
         },
+    )
+
+
+def household_entry(
+    title: str = "Household", *, include_http_meters: bool = False
+) -> MockConfigEntry:
+    """Return the household totals' entry."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=title,
+        entry_id="household",
+        unique_id=EntryType.HOUSEHOLD,
+        data={CONF_ENTRY_TYPE: EntryType.HOUSEHOLD},
+        options={CONF_INCLUDE_HTTP_METERS: include_http_meters},
     )
 
 
@@ -490,6 +505,7 @@ async def kinds(
         EntryType.TUYA_ACCOUNT: tuya_entry(fake_tuya, tariff),
         EntryType.HTTP_METER: http_meter_entry(tariff),
         EntryType.OCTOPUS: octopus_entry(octopus),
+        EntryType.HOUSEHOLD: household_entry(),
     }
     await setup_entries(hass, *entries.values())
     client = await hass_client_no_auth()

@@ -51,6 +51,7 @@ async def _start(hass: HomeAssistant, step: str) -> dict[str, Any]:
         "tuya_account",
         "http_meter",
         "octopus",
+        "household",
     ]
     return await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": step}

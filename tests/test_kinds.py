@@ -35,6 +35,7 @@ OPTIONS: dict[EntryType, tuple[FlowResultType, str] | None] = {
     EntryType.TUYA_ACCOUNT: (FlowResultType.MENU, "init"),
     EntryType.HTTP_METER: (FlowResultType.FORM, "http_meter"),
     EntryType.OCTOPUS: (FlowResultType.FORM, "octopus"),
+    EntryType.HOUSEHOLD: (FlowResultType.FORM, "household"),
 }
 RECONFIGURE: dict[EntryType, tuple[FlowResultType, str]] = {
     EntryType.FIXED_TARIFF: (FlowResultType.ABORT, "reconfigure_tariff"),
@@ -43,6 +44,7 @@ RECONFIGURE: dict[EntryType, tuple[FlowResultType, str]] = {
     EntryType.TUYA_ACCOUNT: (FlowResultType.FORM, "reconfigure_tuya"),
     EntryType.HTTP_METER: (FlowResultType.ABORT, "reconfigure_http_meter"),
     EntryType.OCTOPUS: (FlowResultType.FORM, "reconfigure_octopus"),
+    EntryType.HOUSEHOLD: (FlowResultType.ABORT, "reconfigure_household"),
 }
 DIAGNOSTICS: dict[EntryType, str] = {
     EntryType.FIXED_TARIFF: "tariff",
@@ -51,6 +53,7 @@ DIAGNOSTICS: dict[EntryType, str] = {
     EntryType.TUYA_ACCOUNT: "tuya",
     EntryType.HTTP_METER: "http_meter",
     EntryType.OCTOPUS: "octopus",
+    EntryType.HOUSEHOLD: "household",
 }
 
 

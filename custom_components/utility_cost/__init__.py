@@ -22,10 +22,19 @@ from homeassistant.helpers import (
     device_registry as dr,
     entity_registry as er,
 )
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import async_track_entity_registry_updated_event
 from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_SOURCE, CONF_TARIFF, DOMAIN, EntryType, entry_type
+from .const import (
+    CONF_SOURCE,
+    CONF_TARIFF,
+    DOMAIN,
+    METERING_ENTRY_TYPES,
+    SIGNAL_FIGURES_PUBLISHED,
+    EntryType,
+    entry_type,
+)
 from .coordinator import (
     EsiosCoordinator,
     HttpMeterCoordinator,
@@ -37,6 +46,7 @@ from .coordinator import (
     tariff_store_key,
 )
 from .esios_prices import esios_store_key
+from .household import HouseholdCoordinator
 from .octopus_account import OctopusCoordinator, async_remove_octopus_stores
 from .repairs import (
     TUYA_CLOUD_ISSUES,
@@ -63,6 +73,7 @@ PLATFORMS: dict[EntryType, list[Platform]] = {
     EntryType.TUYA_ACCOUNT: [Platform.SENSOR, Platform.SWITCH],
     EntryType.HTTP_METER: [Platform.SENSOR],
     EntryType.OCTOPUS: _TARIFF_PLATFORMS,
+    EntryType.HOUSEHOLD: [Platform.SENSOR],
 }
 
 
@@ -91,8 +102,35 @@ async def async_setup_entry(hass: HomeAssistant, entry: UtilityCostConfigEntry) 
             return await _async_setup_tariff(hass, entry, EsiosCoordinator)
         case EntryType.TRACKED_SENSOR:
             return await _async_setup_tracked_sensor(hass, entry)
+        case EntryType.HOUSEHOLD:
+            return await _async_setup_household(hass, entry)
         case unknown:
             assert_never(unknown)
+
+
+@callback
+def _async_tell_household(hass: HomeAssistant, entry: UtilityCostConfigEntry) -> None:
+    """Have the household totals add up again when this entry's meters come or go.
+
+    Called as the entry is set up: it is counted once loaded, and no longer from
+    the moment it starts unloading.
+    """
+    entry.async_on_unload(
+        entry.async_on_state_change(
+            lambda: async_dispatcher_send(hass, SIGNAL_FIGURES_PUBLISHED)
+        )
+    )
+
+
+async def _async_setup_household(
+    hass: HomeAssistant, entry: UtilityCostConfigEntry
+) -> bool:
+    household = HouseholdCoordinator(hass, entry)
+    await household.async_config_entry_first_refresh()
+    entry.runtime_data = household
+    await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
+    household.async_start()
+    return True
 
 
 async def _async_setup_octopus(
@@ -131,6 +169,7 @@ async def _async_setup_tracked_sensor(
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
     _follow_source_renames(hass, entry)
     meter.async_start()
+    _async_tell_household(hass, entry)
     return True
 
 
@@ -151,6 +190,7 @@ async def _async_setup_tuya(hass: HomeAssistant, entry: UtilityCostConfigEntry) 
     entry.runtime_data = tuya
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
     tuya.async_start()
+    _async_tell_household(hass, entry)
     return True
 
 
@@ -165,6 +205,7 @@ async def _async_setup_http_meter(
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
     async_register_webhook(hass, entry, meter)
     meter.async_start()
+    _async_tell_household(hass, entry)
     return True
 
 
@@ -190,8 +231,10 @@ async def async_remove_config_entry_device(
             | EntryType.ESIOS_TARIFF
             | EntryType.TRACKED_SENSOR
             | EntryType.OCTOPUS
+            | EntryType.HOUSEHOLD
         ):
-            # Their devices (the entry's own, an Octopus meter's) go with the entry.
+            # Their devices (the entry's own, an Octopus meter's, a household
+            # currency's) go with the entry.
             return False
         case unknown:
             assert_never(unknown)
@@ -257,10 +300,15 @@ async def async_remove_entry(
         case EntryType.TRACKED_SENSOR:
             async_delete_tariff_missing_issue(hass, entry.entry_id)
             stores = [meter_store_key(entry.entry_id)]
+        case EntryType.HOUSEHOLD:
+            stores = []  # its figures are the appliances': it stores nothing
         case unknown:
             assert_never(unknown)
     for key in stores:
         await ThrottledStore(hass, key, dict).async_remove()
+    if kind in METERING_ENTRY_TYPES:
+        # It is gone from the entries now: the household counts without it.
+        async_dispatcher_send(hass, SIGNAL_FIGURES_PUBLISHED)
 
 
 @callback

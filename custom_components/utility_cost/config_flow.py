@@ -104,6 +104,7 @@ from .const import (
     CONF_GAS_CALORIFIC_VALUE,
     CONF_GAS_SMETS2,
     CONF_IGNORED_DEVICES,
+    CONF_INCLUDE_HTTP_METERS,
     CONF_INCLUDE_STANDING_CHARGE,
     CONF_INCLUDE_VAT,
     CONF_MAX_STATIONS,
@@ -134,6 +135,7 @@ from .const import (
     CONF_UNKNOWN_SHARE,
     CONF_WATTS,
     CONF_ZONE,
+    DEFAULT_HOUSEHOLD_NAME,
     DEFAULT_MAX_STATIONS,
     DEFAULT_MIN_SESSION_S,
     DEFAULT_ON_THRESHOLD_W,
@@ -386,6 +388,8 @@ def _options_flow(entry: ConfigEntry) -> OptionsFlow | None:
             return HttpMeterOptionsFlow()
         case EntryType.OCTOPUS:
             return OctopusOptionsFlow()
+        case EntryType.HOUSEHOLD:
+            return HouseholdOptionsFlow()
         case EntryType.ESIOS_TARIFF:
             return None
         case unknown:
@@ -671,6 +675,8 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_abort(reason="reconfigure_tariff")
             case EntryType.HTTP_METER:
                 return self.async_abort(reason="reconfigure_http_meter")
+            case EntryType.HOUSEHOLD:
+                return self.async_abort(reason="reconfigure_household")
             case unknown:
                 assert_never(unknown)
 
@@ -706,6 +712,38 @@ class UtilityCostConfigFlow(ConfigFlow, domain=DOMAIN):
             ),
             errors=errors,
             description_placeholders=placeholders,
+        )
+
+    # --- household totals -------------------------------------------------------
+
+    async def async_step_household(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Add the totals of all appliances (one such entry at most)."""
+        await self.async_set_unique_id(EntryType.HOUSEHOLD)
+        self._abort_if_unique_id_configured()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            name = str(user_input.get(CONF_NAME) or "").strip()
+            if (error := _name_error(name)) is not None:
+                errors[CONF_NAME] = error
+            include = _flag(user_input, CONF_INCLUDE_HTTP_METERS, errors)
+            if not errors:
+                return self.async_create_entry(
+                    title=name,
+                    data={CONF_ENTRY_TYPE: EntryType.HOUSEHOLD},
+                    options={CONF_INCLUDE_HTTP_METERS: include},
+                )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_NAME, default=DEFAULT_HOUSEHOLD_NAME): TextSelector(),
+                vol.Required(CONF_INCLUDE_HTTP_METERS, default=False): BooleanField(),
+            }
+        )
+        return self.async_show_form(
+            step_id="household",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
         )
 
     # --- HTTP meter --------------------------------------------------------------
@@ -1422,6 +1460,35 @@ class HttpMeterOptionsFlow(OptionsFlowWithReload):
                     self.hass, entry.data[CONF_WEBHOOK_ID], remote=remote
                 ),
             },
+        )
+
+
+class HouseholdOptionsFlow(OptionsFlowWithReload):
+    """Choose whether HTTP meters' stations count as appliances."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Go to the only step."""
+        return await self.async_step_household()
+
+    async def async_step_household(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Show the one setting."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            include = _flag(user_input, CONF_INCLUDE_HTTP_METERS, errors)
+            if not errors:
+                return self.async_create_entry(data={CONF_INCLUDE_HTTP_METERS: include})
+        schema = vol.Schema({vol.Required(CONF_INCLUDE_HTTP_METERS): BooleanField()})
+        return self.async_show_form(
+            step_id="household",
+            data_schema=self.add_suggested_values_to_schema(
+                schema, user_input or self.config_entry.options
+            ),
+            errors=errors,
+            description_placeholders={"name": self.config_entry.title},
         )
 
 

@@ -23,6 +23,7 @@ class EntryType(StrEnum):
     TUYA_ACCOUNT = "tuya_account"
     HTTP_METER = "http_meter"
     OCTOPUS = "octopus"
+    HOUSEHOLD = "household"
 
 
 def entry_type(entry: ConfigEntry) -> EntryType:
@@ -35,6 +36,10 @@ def entry_type(entry: ConfigEntry) -> EntryType:
 
 
 TARIFF_ENTRY_TYPES: Final = frozenset({EntryType.FIXED_TARIFF, EntryType.ESIOS_TARIFF})
+# The kinds whose meters are appliances, which the household totals add up.
+METERING_ENTRY_TYPES: Final = frozenset(
+    {EntryType.TRACKED_SENSOR, EntryType.TUYA_ACCOUNT, EntryType.HTTP_METER}
+)
 
 # The model shown on each entry's device.
 DEVICE_MODELS: Final[dict[str, str]] = {
@@ -44,7 +49,11 @@ DEVICE_MODELS: Final[dict[str, str]] = {
     EntryType.ESIOS_TARIFF: "Spain PVPC (ESIOS)",
     EntryType.HTTP_METER: "HTTP meter",
     EntryType.OCTOPUS: "Octopus Energy account",
+    EntryType.HOUSEHOLD: "Household totals",
 }
+# The manufacturer shown on the devices this integration makes up (a tariff, a
+# tracked sensor of its own, a station, the household).
+MANUFACTURER: Final = "Utility Cost"
 
 # Entry data and options
 CONF_ENTRY_TYPE: Final = "entry_type"
@@ -96,6 +105,10 @@ CONF_NIGHT_END: Final = "night_end"
 CONF_NIGHT_UTC: Final = "night_utc"
 CONF_GAS_CALORIFIC_VALUE: Final = "gas_calorific_value"
 CONF_GAS_SMETS2: Final = "gas_smets2"
+CONF_INCLUDE_HTTP_METERS: Final = "include_http_meters"
+# The household entry's name unless the user gives another: its entities are then
+# sensor.household_cost_today and so on.
+DEFAULT_HOUSEHOLD_NAME: Final = "Household"
 
 # Octopus: how most accounts pay, and the smart meters' Economy 7 night (UTC). The
 # options hold the methods in lower case (translation keys must be); Octopus's
@@ -144,6 +157,10 @@ TUYA_TICK_INTERVAL: Final = timedelta(seconds=60)
 STATION_CHECK_INTERVAL: Final = timedelta(seconds=10)
 # Meter state is written to storage at most this long after a change (and on stop).
 METER_SAVE_DELAY_S: Final = 30
+
+# Sent (with no data) when a meter has shown new figures, or an entry that has
+# meters was set up or unloaded: the household totals add them up again.
+SIGNAL_FIGURES_PUBLISHED: Final = f"{DOMAIN}_figures_published"
 
 EVENT_SESSION_ENDED: Final = f"{DOMAIN}_session_ended"
 EVENT_PRICES_PUBLISHED: Final = f"{DOMAIN}_prices_published"

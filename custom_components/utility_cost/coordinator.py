@@ -44,6 +44,7 @@ from homeassistant.exceptions import ConfigEntryAuthFailed
 from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import (
     async_track_point_in_utc_time,
     async_track_state_change_event,
@@ -80,6 +81,7 @@ from .const import (
     EVENT_PRICES_PUBLISHED,
     LOGGER,
     POWER_REEVALUATION_INTERVAL,
+    SIGNAL_FIGURES_PUBLISHED,
     STATION_CHECK_INTERVAL,
 )
 from .domain.meter import Meter
@@ -106,6 +108,7 @@ from .storage import ThrottledStore
 from .tariff import TariffLink, fixed_schedule, tariff_currency
 
 if TYPE_CHECKING:
+    from .household import HouseholdCoordinator
     from .octopus_account import OctopusCoordinator
     from .tuya_account import TuyaCoordinator
 
@@ -115,6 +118,7 @@ type UtilityCostConfigEntry = ConfigEntry[
     | TuyaCoordinator
     | HttpMeterCoordinator
     | OctopusCoordinator
+    | HouseholdCoordinator
 ]
 
 
@@ -559,6 +563,7 @@ class MeterCoordinator(UtilityCostCoordinator[Meter]):
             self.store.schedule_save()
         if changed:
             self.async_update_listeners()
+            async_dispatcher_send(self.hass, SIGNAL_FIGURES_PUBLISHED)
 
     def _value_of(self, state: State | None) -> float | None:
         """Return the state as watts or kWh, or None if it is not usable now."""
@@ -834,15 +839,18 @@ class HttpMeterCoordinator(UtilityCostCoordinator[HttpMeter]):
     @callback
     def _saved(self) -> None:
         """Show the stations' figures that were written, station by station."""
-        announced = False
+        announced = any_changed = False
         for key, station in self.data.stations.items():
             changed, station_announced = station.runtime.publish()
             announced = announced or station_announced
             if changed:
+                any_changed = True
                 for update in list(self._station_listeners.get(key, ())):
                     update()
         if announced:
             self.store.schedule_save(0)
+        if any_changed:
+            async_dispatcher_send(self.hass, SIGNAL_FIGURES_PUBLISHED)
 
     def _to_store(self) -> dict[str, Any]:
         # Not accrued up to now: a station's readings may arrive late, oldest first,

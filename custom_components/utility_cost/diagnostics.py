@@ -31,6 +31,7 @@ from .coordinator import (
     UtilityCostConfigEntry,
 )
 from .domain.prices import PriceSegment
+from .household import HouseholdCoordinator, appliance_meters
 from .octopus_account import OctopusCoordinator
 from .tariff import TariffLink
 from .tuya_account import TuyaCoordinator
@@ -174,6 +175,33 @@ def _diagnostics(hass: HomeAssistant, entry: UtilityCostConfigEntry) -> dict[str
             "source_available": coordinator.source_available,
             "tariff": _tariff(coordinator.tariff),
             "stored": coordinator.meter.as_dict(),
+        }
+        return diagnostics
+    if isinstance(coordinator, HouseholdCoordinator):
+        totals = coordinator.data
+        diagnostics["household"] = {
+            "complete": totals.complete,
+            "include_http_meters": coordinator.include_http_meters,
+            "appliances": sum(
+                1 for _ in appliance_meters(hass, coordinator.include_http_meters)
+            ),
+            "by_currency": {
+                currency: {
+                    "energy_kwh": figures.energy_kwh,
+                    "cost": figures.cost,
+                    "periods": {
+                        str(period): {
+                            "energy_kwh": shown.energy_kwh,
+                            "cost": shown.cost,
+                            "start": None
+                            if shown.start is None
+                            else shown.start.isoformat(),
+                        }
+                        for period, shown in figures.periods.items()
+                    },
+                }
+                for currency, figures in totals.by_currency.items()
+            },
         }
         return diagnostics
     assert_never(coordinator)

@@ -17,7 +17,7 @@ from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import CONF_ENTRY_TYPE, DEVICE_MODELS, DOMAIN
+from .const import CONF_ENTRY_TYPE, DEVICE_MODELS, DOMAIN, MANUFACTURER
 from .coordinator import (
     HttpMeterCoordinator,
     Station,
@@ -39,7 +39,7 @@ def entry_device_info(entry: ConfigEntry) -> DeviceInfo:
     return DeviceInfo(
         identifiers={(DOMAIN, entry.entry_id)},
         name=entry.title,
-        manufacturer="utility_cost",
+        manufacturer=MANUFACTURER,
         model=DEVICE_MODELS[entry.data[CONF_ENTRY_TYPE]],
         entry_type=DeviceEntryType.SERVICE,
     )
@@ -196,7 +196,7 @@ def station_device_info(entry: ConfigEntry, station: Station) -> DeviceInfo:
             "meter": entry.title,
             "station_id": str(station.station_id),
         },
-        manufacturer="utility_cost",
+        manufacturer=MANUFACTURER,
         model="HTTP meter station",
     )
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 import math
 from typing import Any, assert_never, cast
@@ -39,7 +39,7 @@ from .coordinator import (
     UtilityCostConfigEntry,
     UtilityCostCoordinator,
 )
-from .domain.meter import MeterFigures
+from .domain.meter import EMPTY_FIGURES, MeterFigures
 from .domain.outlook import DayPrices
 from .domain.periods import Period
 from .domain.plug_energy import MeasuredSource
@@ -59,6 +59,7 @@ from .entity import (
     station_scope,
     unique_id_for,
 )
+from .household import HouseholdCoordinator, household_device_info, household_scope
 from .metering import MeterRuntime
 from .octopus_account import (
     CURRENCY,
@@ -333,6 +334,32 @@ METER_SENSORS: tuple[MeterSensorEntityDescription, ...] = (
         value_fn=_last_session(lambda session: session.end),
     ),
 )
+
+
+def _household_sensors() -> tuple[MeterSensorEntityDescription, ...]:
+    """Return the household's totals: as a meter's, all enabled.
+
+    Its lifetime totals are sums that fall when an appliance is deleted: they are
+    ``total`` (a fall is a fall), not ``total_increasing`` (a fall is a reset).
+    """
+    lifetime = {
+        description.key: replace(
+            description,
+            state_class=SensorStateClass.TOTAL,
+            entity_registry_enabled_default=True,
+        )
+        for description in METER_SENSORS
+        if description.key in ("energy", "cost")
+    }
+    periods = [
+        replace(description, entity_registry_enabled_default=True)
+        for period in (Period.DAY, Period.MONTH)
+        for description in _period_sensors(period, energy=True, cost=True)
+    ]
+    return (lifetime["energy"], lifetime["cost"], *periods)
+
+
+HOUSEHOLD_SENSORS = _household_sensors()
 
 
 EXPORT_SENSOR = MeterSensorEntityDescription(
@@ -623,8 +650,37 @@ async def async_setup_entry(
             MeterSensor(coordinator, description, coordinator.runtime)
             for description in METER_SENSORS
         )
+    elif isinstance(coordinator, HouseholdCoordinator):
+        _async_add_household_sensors(hass, coordinator, async_add_entities)
     else:
         assert_never(coordinator)
+
+
+@callback
+def _async_add_household_sensors(
+    hass: HomeAssistant,
+    household: HouseholdCoordinator,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """Add each currency's totals, now and when a new currency appears.
+
+    A currency whose appliances are all gone keeps its entities (unavailable):
+    they come back with their statistics if it is used again.
+    """
+    added: set[str] = set()
+
+    @callback
+    def add_new() -> None:
+        new = [c for c in household.data.by_currency if c not in added]
+        added.update(new)
+        async_add_entities(
+            HouseholdSensor(household, description, currency, hass.config.currency)
+            for currency in new
+            for description in HOUSEHOLD_SENSORS
+        )
+
+    add_new()
+    household.config_entry.async_on_unload(household.async_add_listener(add_new))
 
 
 def _tariff_sensors(
@@ -685,8 +741,8 @@ class TariffSensor(TariffEntity, SensorEntity):
         return None if attributes is None else attributes(self.coordinator)
 
 
-class MeterSensor(UtilityCostEntity[UtilityCostCoordinator[Any]], SensorEntity):
-    """Energy, cost or a session figure of a meter (a tracked sensor, a plug)."""
+class FiguresSensor(UtilityCostEntity[UtilityCostCoordinator[Any]], SensorEntity):
+    """Energy, cost or a session figure of a meter, or of the household's meters."""
 
     entity_description: MeterSensorEntityDescription
 
@@ -694,23 +750,26 @@ class MeterSensor(UtilityCostEntity[UtilityCostCoordinator[Any]], SensorEntity):
         self,
         coordinator: UtilityCostCoordinator[Any],
         description: MeterSensorEntityDescription,
-        runtime: MeterRuntime,
+        currency: str,
         *,
         device: DeviceInfo | None = None,
         scope: str | None = None,
     ) -> None:
-        """Read ``runtime``'s meter; monetary sensors are in its currency."""
+        """Show a figure of :meth:`figures`; monetary ones are in ``currency``."""
         super().__init__(coordinator, description, device=device, scope=scope)
-        self.runtime = runtime
         if description.monetary:
-            self._attr_native_unit_of_measurement = runtime.currency
+            self._attr_native_unit_of_measurement = currency
         self._shown: tuple[bool, SensorValue, datetime | None] | None = None
         self._update_values()
+
+    def figures(self) -> MeterFigures:
+        """Return the figures this sensor shows one of."""
+        raise NotImplementedError
 
     def _update_values(self) -> bool:
         """Read the figures; return True if anything this entity shows changed."""
         description = self.entity_description
-        figures = self.runtime.published
+        figures = self.figures()
         shown = (
             self.available,
             state_value(
@@ -737,6 +796,64 @@ class MeterSensor(UtilityCostEntity[UtilityCostCoordinator[Any]], SensorEntity):
         """
         if self._update_values():
             self.async_write_ha_state()
+
+
+class MeterSensor(FiguresSensor):
+    """Energy, cost or a session figure of a meter (a tracked sensor, a plug)."""
+
+    def __init__(
+        self,
+        coordinator: UtilityCostCoordinator[Any],
+        description: MeterSensorEntityDescription,
+        runtime: MeterRuntime,
+        *,
+        device: DeviceInfo | None = None,
+        scope: str | None = None,
+    ) -> None:
+        """Read ``runtime``'s meter; monetary sensors are in its currency."""
+        self.runtime = runtime
+        super().__init__(
+            coordinator, description, runtime.currency, device=device, scope=scope
+        )
+
+    def figures(self) -> MeterFigures:
+        """Return what the meter's last write holds."""
+        return self.runtime.published
+
+
+class HouseholdSensor(FiguresSensor):
+    """A total of the household's appliances in one currency."""
+
+    coordinator: HouseholdCoordinator
+
+    def __init__(
+        self,
+        coordinator: HouseholdCoordinator,
+        description: MeterSensorEntityDescription,
+        currency: str,
+        home_currency: str,
+    ) -> None:
+        """Show the totals in ``currency``, on that currency's device."""
+        self.currency = currency
+        super().__init__(
+            coordinator,
+            description,
+            currency,
+            device=household_device_info(
+                coordinator.config_entry, currency, home_currency
+            ),
+            scope=household_scope(currency),
+        )
+
+    @property
+    def available(self) -> bool:
+        """Return True once every appliance is counted, while it has any."""
+        data = self.coordinator.data
+        return super().available and data.complete and self.currency in data.by_currency
+
+    def figures(self) -> MeterFigures:
+        """Return the sums in this sensor's currency (nothing while it has none)."""
+        return self.coordinator.data.by_currency.get(self.currency, EMPTY_FIGURES)
 
 
 class PlugMeterSensor(MeterSensor):

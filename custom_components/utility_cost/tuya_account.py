@@ -38,6 +38,7 @@ from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, HomeAssistantError
 from homeassistant.helpers import device_registry as dr, issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.event import (
     async_call_later,
     async_track_point_in_utc_time,
@@ -90,6 +91,7 @@ from .const import (
     DEFAULT_ON_THRESHOLD_W,
     DOMAIN,
     LOGGER,
+    SIGNAL_FIGURES_PUBLISHED,
     TUYA_TICK_INTERVAL,
 )
 from .coordinator import UtilityCostCoordinator
@@ -1467,6 +1469,7 @@ class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
         if changed:
             # Not async_set_updated_data: that would postpone the next poll.
             self.async_update_listeners()
+            async_dispatcher_send(self.hass, SIGNAL_FIGURES_PUBLISHED)
         if self._staged_acks:
             self.config_entry.async_create_background_task(
                 self.hass, self._acknowledge(), f"{DOMAIN} tuya acknowledgements"
