@@ -14,9 +14,16 @@ options flows over Home Assistant's REST API, exactly as a user would in the UI:
   (tests/fakes/tuya_cloud.py): a washing machine, a heater, a desk strip and a
   porch light switch;
 * an HTTP meter "House meter", whose webhook URL it writes to ``--url-file`` for
-  the simulated stations of scripts/http_station.py.
+  the simulated mains meter of scripts/http_station.py (with a login, in
+  ``--auth-file``, to read the appliances' power: the house draws at least that);
+* the household totals (every appliance added up);
+* two automations, as the automation editor saves them: one made from the
+  integration's blueprint (the washing machine runs in PVPC's cheapest window),
+  one that notifies when an appliance's session ends.
 
-Run again, it only logs in and adds what is missing.
+Before anything else it checks that the Home Assistant answering at ``--url`` is
+the one scripts/develop started: that one serves the token of ``--identity-file``
+at /local/. Run again, it only logs in and adds what is missing.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from __future__ import annotations
 import argparse
 from http import HTTPStatus
 import json
+import os
 from pathlib import Path
 import sys
 import time
@@ -60,6 +68,8 @@ NIGHT_BAND = {
 ONLINE_ONLY = ("met", "radio_browser", "google_translate")
 PVPC_TITLE = "PVPC Península"
 HTTP_METER_TITLE = "House meter"
+HOUSEHOLD_TITLE = "Household"
+IDENTITY_PATH = "/local/utility_cost_demo.txt"
 # name: (source, priced by the PVPC rather than the fixed tariff)
 APPLIANCES = {
     "Kettle": ("sensor.kettle_power", False),
@@ -68,14 +78,35 @@ APPLIANCES = {
 }
 
 
+class DemoError(Exception):
+    """Why the demo cannot go on, said to the user without a traceback."""
+
+
+def _running(pid: int) -> bool:
+    """Return True if process ``pid`` still runs."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A child that exited but is not yet waited for (scripts/develop waits for the
+    # demo first) is a zombie: it runs no more.
+    stat = Path(f"/proc/{pid}/stat")
+    if stat.exists():
+        return stat.read_text().rpartition(")")[2].split()[0] != "Z"
+    return True
+
+
 class HomeAssistantApi:
     """The few REST calls the demo needs."""
 
-    def __init__(self, url: str) -> None:
-        """Talk to Home Assistant at ``url``."""
+    def __init__(self, url: str, auth_file: Path | None = None) -> None:
+        """Talk to Home Assistant at ``url``; keep the login in ``auth_file``."""
         self.url = url.rstrip("/")
         self.client_id = f"{self.url}/"
         self.token: str | None = None
+        self.auth_file = auth_file
 
     def request(
         self,
@@ -103,7 +134,7 @@ class HomeAssistantApi:
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read() or b"null")
 
-    def wait_until_up(self, timeout_s: float) -> None:
+    def wait_until_up(self, timeout_s: float, hass_pid: int | None) -> None:
         """Wait until Home Assistant's HTTP server answers (any status will do)."""
         deadline = time.monotonic() + timeout_s
         while True:
@@ -112,11 +143,39 @@ class HomeAssistantApi:
             except urllib.error.HTTPError:
                 return  # up, though not as expected: the next steps will say
             except (urllib.error.URLError, ConnectionError, TimeoutError):
+                if hass_pid is not None and not _running(hass_pid):
+                    raise DemoError(
+                        "Home Assistant stopped before it answered; its log above"
+                        " says why."
+                    ) from None
                 if time.monotonic() > deadline:
-                    raise
+                    raise DemoError(
+                        f"Home Assistant did not answer at {self.url} within"
+                        f" {timeout_s:.0f} s."
+                    ) from None
                 time.sleep(1)
             else:
                 return
+
+    def check_identity(self, expected: str) -> None:
+        """Make sure this is the Home Assistant that served ``expected`` at /local/.
+
+        Another one on the same port (the user's own) must never be onboarded or
+        changed by the demo.
+        """
+        request = urllib.request.Request(self.url + IDENTITY_PATH)
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                served = response.read().decode().strip()
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            served = None
+        if served != expected:
+            raise DemoError(
+                f"the Home Assistant answering at {self.url} is not the one"
+                " scripts/develop started (another one has the port?); the demo"
+                " changes nothing there. Stop it, or choose another port:"
+                " scripts/develop --port 8124"
+            )
 
     def token_for(self, code: str) -> None:
         """Exchange an authorisation code for an access token."""
@@ -131,6 +190,17 @@ class HomeAssistantApi:
             form=True,
         )
         self.token = answer["access_token"]
+        if self.auth_file is not None and "refresh_token" in answer:
+            # For the simulated mains meter; readable by this user only.
+            self.auth_file.touch(mode=0o600)
+            self.auth_file.write_text(
+                json.dumps(
+                    {
+                        "client_id": self.client_id,
+                        "refresh_token": answer["refresh_token"],
+                    }
+                )
+            )
 
     def log_in(self) -> None:
         """Log in as the demo user through the login flow."""
@@ -262,6 +332,77 @@ def http_meter_url(api: HomeAssistantApi, entries: dict[str, dict[str, Any]]) ->
     return str(form["description_placeholders"]["url"])
 
 
+# The session-ended automation: one notification per appliance, replaced at each
+# session, with what it used and cost.
+SESSION_NOTIFICATION = {
+    "alias": "Utility Cost demo: tell when an appliance finishes",
+    "description": "Made by scripts/demo.py on the utility_cost_session_ended event.",
+    "triggers": [{"trigger": "event", "event_type": "utility_cost_session_ended"}],
+    "conditions": [],
+    "actions": [
+        {
+            "action": "persistent_notification.create",
+            "data": {
+                "notification_id": "utility_cost_demo_{{ trigger.event.data.entry_id }}",
+                "title": "{{ trigger.event.data.name }} finished",
+                "message": (
+                    "{{ trigger.event.data.energy_kwh | round(3) }} kWh in"
+                    " {{ (trigger.event.data.duration_s / 60) | round(0) | int }}"
+                    " min, {{ trigger.event.data.cost | round(2) }}"
+                    " {{ trigger.event.data.currency }}."
+                ),
+            },
+        }
+    ],
+    "mode": "queued",
+}
+
+
+def entity_starting(api: HomeAssistantApi, prefix: str, timeout_s: float) -> str:
+    """Return the first entity id that starts with ``prefix`` (waited for)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        states = api.request("GET", "/api/states")
+        found = sorted(
+            s["entity_id"] for s in states if s["entity_id"].startswith(prefix)
+        )
+        if found:
+            return found[0]
+        if time.monotonic() > deadline:
+            raise DemoError(f"no entity {prefix}* appeared in {timeout_s:.0f} s")
+        time.sleep(1)
+
+
+def add_automations(api: HomeAssistantApi) -> None:
+    """Add the example automations, as the automation editor saves them."""
+    washer = entity_starting(api, "switch.washing_machine", 60)
+    window = entity_starting(api, "binary_sensor.pvpc_peninsula_in_cheapest_window", 60)
+    automations = {
+        "utility_cost_demo_run_when_cheap": {
+            "alias": "Utility Cost demo: wash in PVPC's cheapest window",
+            "description": "Made by scripts/demo.py from the integration's blueprint.",
+            "use_blueprint": {
+                "path": "utility_cost/run_when_cheap.yaml",
+                "input": {
+                    "cheap_sensor": window,
+                    "appliance": {"entity_id": washer},
+                    "switch_off": False,
+                },
+            },
+        },
+        "utility_cost_demo_session_ended": SESSION_NOTIFICATION,
+    }
+    for automation_id, config in automations.items():
+        path = f"/api/config/automation/config/{automation_id}"
+        try:
+            api.request("GET", path)
+        except urllib.error.HTTPError as err:
+            if err.code != HTTPStatus.NOT_FOUND:
+                raise
+            api.request("POST", path, config)
+            print(f"demo: added the automation {config['alias']!r}")
+
+
 def create_demo(
     api: HomeAssistantApi, tuya_url: str, esios_url: str, url_file: Path | None
 ) -> None:
@@ -319,6 +460,15 @@ def create_demo(
         )
         print(f"demo: added the Tuya cloud account of the fake cloud at {tuya_url}")
     entries = {entry["title"]: entry for entry in api.entries()}
+    if not any(entry["title"] == HOUSEHOLD_TITLE for entry in entries.values()):
+        api.flow(
+            "flow",
+            DOMAIN,
+            {"next_step_id": "household"},
+            {"name": HOUSEHOLD_TITLE, "include_http_meters": False},
+        )
+        print(f"demo: added the household totals {HOUSEHOLD_TITLE!r}")
+    add_automations(api)
     url = http_meter_url(api, entries)
     if url_file is not None:
         # The stations run on this machine: the webhook is local-only, and the
@@ -327,7 +477,7 @@ def create_demo(
         url_file.write_text(f"{api.url}{path}\n")
 
 
-def main() -> None:
+def main() -> int:
     """Wait for Home Assistant, onboard it and add the demo."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--url", default="http://127.0.0.1:8123")
@@ -337,18 +487,43 @@ def main() -> None:
     parser.add_argument(
         "--url-file", type=Path, help="where to write the HTTP meter's webhook URL"
     )
+    parser.add_argument(
+        "--auth-file", type=Path, help="where to keep the login for the mains meter"
+    )
+    parser.add_argument(
+        "--identity-file",
+        type=Path,
+        help="the token the Home Assistant to drive serves at " + IDENTITY_PATH,
+    )
+    parser.add_argument(
+        "--hass-pid", type=int, help="that Home Assistant's process (to notice it end)"
+    )
     args = parser.parse_args()
-    api = HomeAssistantApi(args.url)
-    api.wait_until_up(args.timeout)
-    api.onboard()
-    create_demo(api, args.tuya_url, args.esios_url, args.url_file)
+    api = HomeAssistantApi(args.url, args.auth_file)
+    try:
+        api.wait_until_up(args.timeout, args.hass_pid)
+        if args.identity_file is not None:
+            api.check_identity(args.identity_file.read_text().strip())
+        api.onboard()
+        create_demo(api, args.tuya_url, args.esios_url, args.url_file)
+    except DemoError as err:
+        print(f"demo: {err}", file=sys.stderr)
+        return 1
+    except urllib.error.HTTPError as err:
+        print(
+            f"demo: Home Assistant answered {err.code} {err.reason} to {err.url}",
+            file=sys.stderr,
+        )
+        return 1
     print(
         f"demo: ready at {api.url} - log in as {USERNAME!r} with password {PASSWORD!r}."
         " Open the Kettle, Fridge, TV, Tuya plug and House meter station devices"
         " (Settings > Devices & services > Utility Cost) to watch their costs rise,"
-        " and PVPC Península for hourly prices and the cheap-time entities."
+        " Household for their totals, PVPC Península for hourly prices and the"
+        " cheap-time entities, and Settings > Automations for the examples."
     )
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

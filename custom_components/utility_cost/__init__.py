@@ -15,15 +15,16 @@ from collections.abc import Callable
 from typing import assert_never, cast
 
 from homeassistant.const import Platform
-from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryError, ConfigEntryNotReady
 from homeassistant.helpers import (
     config_validation as cv,
     device_registry as dr,
-    entity_registry as er,
 )
 from homeassistant.helpers.dispatcher import async_dispatcher_send
-from homeassistant.helpers.event import async_track_entity_registry_updated_event
+from homeassistant.helpers.helper_integration import (
+    async_handle_source_entity_changes,
+)
 from homeassistant.helpers.typing import ConfigType
 
 from .const import (
@@ -45,6 +46,7 @@ from .coordinator import (
     meter_store_key,
     tariff_store_key,
 )
+from .entity import async_attach_to_source_device, entry_device_info
 from .esios_prices import esios_store_key
 from .household import HouseholdCoordinator
 from .octopus_account import OctopusCoordinator, async_remove_octopus_stores
@@ -166,8 +168,9 @@ async def _async_setup_tracked_sensor(
     meter = MeterCoordinator(hass, entry)
     await meter.async_config_entry_first_refresh()
     entry.runtime_data = meter
+    meter.source_device = async_attach_to_source_device(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, _platforms(entry))
-    _follow_source_renames(hass, entry)
+    _follow_source(hass, entry, meter)
     meter.async_start()
     _async_tell_household(hass, entry)
     return True
@@ -181,6 +184,10 @@ async def _async_setup_tuya(hass: HomeAssistant, entry: UtilityCostConfigEntry) 
     and recover at a later refresh; without any, set-up is retried.
     """
     tuya = TuyaCoordinator(hass, entry)
+    # The account's device first: its plugs are connected via it.
+    dr.async_get(hass).async_get_or_create(
+        config_entry_id=entry.entry_id, **entry_device_info(entry)
+    )
     await tuya.async_load()
     try:
         await tuya.async_config_entry_first_refresh()
@@ -240,21 +247,32 @@ async def async_remove_config_entry_device(
             assert_never(unknown)
 
 
-def _follow_source_renames(hass: HomeAssistant, entry: UtilityCostConfigEntry) -> None:
-    """Keep tracking the source when the user changes its entity id."""
+def _follow_source(
+    hass: HomeAssistant, entry: UtilityCostConfigEntry, meter: MeterCoordinator
+) -> None:
+    """Follow the source as Home Assistant's helpers do.
+
+    A new entity id is kept tracking (the entry is updated and reloaded); a source
+    moved to another device, or off its device, takes the entities along.
+    """
 
     @callback
-    def _renamed(event: Event[er.EventEntityRegistryUpdatedData]) -> None:
-        data = event.data
-        if data["action"] == "update" and "entity_id" in data["changes"]:
-            hass.config_entries.async_update_entry(
-                entry, data={**entry.data, CONF_SOURCE: data["entity_id"]}
-            )
-            hass.config_entries.async_schedule_reload(entry.entry_id)
+    def _renamed(source: str) -> None:
+        hass.config_entries.async_update_entry(
+            entry, data={**entry.data, CONF_SOURCE: source}
+        )
+        hass.config_entries.async_schedule_reload(entry.entry_id)
 
     entry.async_on_unload(
-        async_track_entity_registry_updated_event(
-            hass, entry.data[CONF_SOURCE], _renamed
+        async_handle_source_entity_changes(
+            hass,
+            add_helper_config_entry_to_device=False,
+            helper_config_entry_id=entry.entry_id,
+            set_source_entity_id_or_uuid=_renamed,
+            source_device_id=None
+            if meter.source_device is None
+            else meter.source_device.id,
+            source_entity_id_or_uuid=entry.data[CONF_SOURCE],
         )
     )
 

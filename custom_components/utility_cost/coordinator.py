@@ -127,12 +127,15 @@ class UtilityCostCoordinator[DataT](DataUpdateCoordinator[DataT]):
 
     ``device`` and ``scope`` are where its entities go by default: the entry's own
     device when None, or a device of the entry (an Octopus meter) and the name of
-    that device in their unique ids.
+    that device in their unique ids. ``source_device``, when set, is another
+    integration's device that its entities are attached to instead (a tracked
+    sensor's source's).
     """
 
     config_entry: UtilityCostConfigEntry
     device: DeviceInfo | None = None
     scope: str | None = None
+    source_device: dr.DeviceEntry | None = None
 
 
 def meter_store_key(entry_id: str) -> str:
@@ -595,7 +598,9 @@ class MeterCoordinator(UtilityCostCoordinator[Meter]):
 
     def _event_data(self) -> dict[str, Any]:
         entry = self.config_entry
-        device = dr.async_get(self.hass).async_get_device({(DOMAIN, entry.entry_id)})
+        device = self.source_device or dr.async_get(self.hass).async_get_device(
+            {(DOMAIN, entry.entry_id)}
+        )
         return {
             "entry_id": entry.entry_id,
             "device_id": device.id if device else None,

@@ -11,13 +11,23 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.device import async_entity_id_to_device
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import CONF_ENTRY_TYPE, DEVICE_MODELS, DOMAIN, MANUFACTURER
+from .const import (
+    CONF_ENTRY_TYPE,
+    CONF_SOURCE,
+    DEVICE_MODELS,
+    DOMAIN,
+    MANUFACTURER,
+    EntryType,
+    entry_type,
+)
 from .coordinator import (
     HttpMeterCoordinator,
     Station,
@@ -35,14 +45,55 @@ def unique_id_for(entry_id: str, key: str, scope: str | None = None) -> str:
 
 
 def entry_device_info(entry: ConfigEntry) -> DeviceInfo:
-    """Return the device that stands for a whole entry (a tariff, a tracked sensor)."""
-    return DeviceInfo(
+    """Return the device that stands for a whole entry (a tariff, a tracked sensor).
+
+    A tracked sensor gets one only when its source has no device; the device then
+    links to the source's history.
+    """
+    info = DeviceInfo(
         identifiers={(DOMAIN, entry.entry_id)},
         name=entry.title,
         manufacturer=MANUFACTURER,
         model=DEVICE_MODELS[entry.data[CONF_ENTRY_TYPE]],
         entry_type=DeviceEntryType.SERVICE,
     )
+    if entry_type(entry) is EntryType.TRACKED_SENSOR:
+        info["configuration_url"] = source_link(entry.data[CONF_SOURCE])
+    return info
+
+
+def source_link(entity_id: str) -> str:
+    """Return the address, inside Home Assistant, of an entity's history."""
+    return f"homeassistant://history?entity_id={entity_id}"
+
+
+@callback
+def async_attach_to_source_device(
+    hass: HomeAssistant, entry: ConfigEntry
+) -> dr.DeviceEntry | None:
+    """Return the device of a tracked sensor's source, moving the entities there.
+
+    As Home Assistant's own helpers do, a tracked sensor's entities go on its
+    source's device (a plug, an ESPHome meter) when the source has one; entities
+    made on the tracked sensor's own device before are moved (keeping their ids
+    and settings), and that device is let go.
+    """
+    source_device = async_entity_id_to_device(hass, entry.data[CONF_SOURCE])
+    if source_device is None:
+        return None
+    devices = dr.async_get(hass)
+    own = devices.async_get_device({(DOMAIN, entry.entry_id)})
+    if own is not None:
+        entities = er.async_get(hass)
+        for entity in er.async_entries_for_device(
+            entities, own.id, include_disabled_entities=True
+        ):
+            if entity.config_entry_id == entry.entry_id:
+                entities.async_update_entity(
+                    entity.entity_id, device_id=source_device.id
+                )
+        devices.async_update_device(own.id, remove_config_entry_id=entry.entry_id)
+    return source_device
 
 
 class UtilityCostEntity[CoordinatorT: UtilityCostCoordinator[Any]](
@@ -66,9 +117,13 @@ class UtilityCostEntity[CoordinatorT: UtilityCostCoordinator[Any]](
         self.entity_description = description
         scope = scope if scope is not None else coordinator.scope
         self._attr_unique_id = unique_id_for(entry.entry_id, description.key, scope)
-        self._attr_device_info = (
-            device or coordinator.device or entry_device_info(entry)
-        )
+        if coordinator.source_device is not None:
+            # Another integration's device: linked to, not described.
+            self.device_entry = coordinator.source_device
+        else:
+            self._attr_device_info = (
+                device or coordinator.device or entry_device_info(entry)
+            )
 
 
 class TariffEntity(UtilityCostEntity[TariffCoordinator]):
@@ -84,8 +139,8 @@ class TariffEntity(UtilityCostEntity[TariffCoordinator]):
         return super().available and self.coordinator.data.current.price is not None
 
 
-def plug_device_info(plug: TuyaPlug) -> DeviceInfo:
-    """Return the device of a Tuya plug."""
+def plug_device_info(entry: ConfigEntry, plug: TuyaPlug) -> DeviceInfo:
+    """Return the device of a Tuya plug, connected via its account's device."""
     device = plug.device
     return DeviceInfo(
         identifiers={(DOMAIN, device.id)},
@@ -93,6 +148,7 @@ def plug_device_info(plug: TuyaPlug) -> DeviceInfo:
         manufacturer="Tuya",
         model=device.product_name or device.model or None,
         model_id=device.product_id or None,
+        via_device=(DOMAIN, entry.entry_id),
     )
 
 
@@ -109,7 +165,7 @@ class TuyaPlugEntity(UtilityCostEntity[TuyaCoordinator]):
         super().__init__(
             coordinator,
             description,
-            device=plug_device_info(plug),
+            device=plug_device_info(coordinator.config_entry, plug),
             scope=plug.device.id,
         )
         self.device_id = plug.device.id

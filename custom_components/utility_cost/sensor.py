@@ -24,7 +24,7 @@ from homeassistant.const import (
     UnitOfTime,
 )
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.util import dt as dt_util
@@ -646,14 +646,34 @@ async def async_setup_entry(
             ]
         )
     elif isinstance(coordinator, MeterCoordinator):
+        appliance = (
+            None
+            if coordinator.source_device is None
+            else appliance_on_device(entry.title, coordinator.source_device)
+        )
         async_add_entities(
-            MeterSensor(coordinator, description, coordinator.runtime)
+            MeterSensor(
+                coordinator, description, coordinator.runtime, appliance=appliance
+            )
             for description in METER_SENSORS
         )
     elif isinstance(coordinator, HouseholdCoordinator):
         _async_add_household_sensors(hass, coordinator, async_add_entities)
     else:
         assert_never(coordinator)
+
+
+def appliance_on_device(title: str, device: dr.DeviceEntry) -> str | None:
+    """Return what tells a tracked sensor apart on its source's device.
+
+    Its name less the device's name, which its entities' names already start
+    with: "Sim meter Power" on "Sim meter" is "Power" (so "Sim meter Power
+    energy", as before it was attached). None when nothing is left.
+    """
+    device_name = device.name_by_user or device.name or ""
+    if device_name and title.casefold().startswith(device_name.casefold()):
+        return title[len(device_name) :].strip() or None
+    return title
 
 
 @callback
@@ -809,12 +829,20 @@ class MeterSensor(FiguresSensor):
         *,
         device: DeviceInfo | None = None,
         scope: str | None = None,
+        appliance: str | None = None,
     ) -> None:
-        """Read ``runtime``'s meter; monetary sensors are in its currency."""
+        """Read ``runtime``'s meter; monetary sensors are in its currency.
+
+        On another integration's device (a tracked sensor's source's), the name
+        says which ``appliance`` it is of: "Kitchen plug Kettle cost today".
+        """
         self.runtime = runtime
         super().__init__(
             coordinator, description, runtime.currency, device=device, scope=scope
         )
+        if appliance:
+            self._attr_translation_key = f"linked_{description.translation_key}"
+            self._attr_translation_placeholders = {"appliance": appliance}
 
     def figures(self) -> MeterFigures:
         """Return what the meter's last write holds."""
@@ -874,7 +902,7 @@ class PlugMeterSensor(MeterSensor):
             coordinator,
             description,
             runtime,
-            device=plug_device_info(plug),
+            device=plug_device_info(coordinator.config_entry, plug),
             scope=plug.device.id,
         )
 

@@ -1,0 +1,70 @@
+"""Refuse, with a clear message, to start the demo on ports that are taken.
+
+    python scripts/free_ports.py "Home Assistant (--port)=8123" ...
+
+Each argument names what will listen and the port it needs. A port is taken when
+something answers on it on this machine or it cannot be bound on every interface
+(as Home Assistant binds it). Exits 0 when all are free, 2 when one is not a port,
+1 (after saying which and what to do) when one is taken.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+import sys
+
+
+def taken(port: int) -> bool:
+    """Return True if ``port`` is in use on this machine."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1)
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            return True
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+        try:
+            server.bind(("", port))
+        except OSError as err:
+            if err.errno == errno.EADDRINUSE:
+                return True
+            raise
+    return False
+
+
+def main(arguments: list[str]) -> int:
+    """Check every ``label=port`` argument; return the exit status."""
+    wanted: dict[int, str] = {}
+    for argument in arguments:
+        label, _, text = argument.rpartition("=")
+        if not text.isdigit() or not 0 < int(text) < 65536:
+            print(
+                f"scripts/develop: {text!r} is not a port for {label}", file=sys.stderr
+            )
+            return 2
+        port = int(text)
+        if port in wanted:
+            print(
+                f"scripts/develop: {label} and {wanted[port]} cannot share port {port}",
+                file=sys.stderr,
+            )
+            return 2
+        wanted[port] = label
+    busy = [(port, label) for port, label in wanted.items() if taken(port)]
+    for port, label in busy:
+        print(
+            f"scripts/develop: port {port}, for {label}, is already in use"
+            " (another Home Assistant, or a demo already running?).",
+            file=sys.stderr,
+        )
+    if busy:
+        print(
+            "scripts/develop: nothing was started. Stop what uses the port, or choose"
+            " others: scripts/develop --port 8124 --tuya-port 8776 --esios-port 8777",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

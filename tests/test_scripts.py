@@ -1,0 +1,93 @@
+"""scripts/develop's guards: taken ports refused, another Home Assistant left alone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import importlib.util
+from pathlib import Path
+import socket
+import threading
+from types import ModuleType
+
+import pytest
+
+SCRIPTS = Path(__file__).parent.parent / "scripts"
+
+
+def _script(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, SCRIPTS / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def listening(socket_enabled: None) -> Iterator[int]:
+    """Return a port something listens on (as another Home Assistant would)."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        yield server.getsockname()[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_taken_port_is_refused(
+    listening: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    free_ports = _script("free_ports")
+    status = free_ports.main([f"Home Assistant (--port)={listening}"])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert f"port {listening}, for Home Assistant (--port), is already in use" in err
+    assert "nothing was started" in err
+    assert "--port 8124" in err
+
+
+@pytest.mark.usefixtures("socket_enabled")
+def test_free_ports_pass_and_nonsense_is_refused(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    free_ports = _script("free_ports")
+    port = _free_port()
+    assert free_ports.main([f"Home Assistant (--port)={port}"]) == 0
+    assert free_ports.main(["Home Assistant (--port)=http"]) == 2
+    assert "'http' is not a port" in capsys.readouterr().err
+    assert free_ports.main([f"a={port}", f"b={port}"]) == 2
+    assert "cannot share port" in capsys.readouterr().err
+
+
+class _OtherHomeAssistant(BaseHTTPRequestHandler):
+    """Answers as a Home Assistant that scripts/develop did not start: 404."""
+
+    def do_GET(self) -> None:
+        self.send_response(404)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        """Keep the test's output quiet."""
+
+
+@pytest.mark.usefixtures("socket_enabled")
+def test_demo_leaves_another_home_assistant_alone() -> None:
+    """Without this start's token at /local/, the demo stops before logging in."""
+    demo = _script("demo")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _OtherHomeAssistant)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        api = demo.HomeAssistantApi(f"http://127.0.0.1:{server.server_port}")
+        api.wait_until_up(5, None)
+        with pytest.raises(demo.DemoError, match="not the one scripts/develop started"):
+            api.check_identity("this start's token")
+        assert api.token is None
+    finally:
+        server.shutdown()
+        server.server_close()
