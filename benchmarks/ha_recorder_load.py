@@ -1,6 +1,6 @@
 """The Home Assistant half of benchmarks/recorder_load.py (run by it under pytest).
 
-Three runs of the same Home Assistant, each with the recorder writing to a database
+Five runs of the same Home Assistant, each with the recorder writing to a database
 of its own (a SQLite file, or the server named by ``--dburl``) and the recorder's
 statistics compiled every five minutes as in production:
 
@@ -8,7 +8,9 @@ statistics compiled every five minutes as in production:
 * ``utility_cost``: the same sources, each tracked by this integration (the entities
   it enables by default), priced by one fixed tariff;
 * ``helpers``: the same sources, each fed to Home Assistant's ``integration`` helper
-  (left Riemann, kWh, 3 decimals) and that to a daily and a monthly ``utility_meter``.
+  (left Riemann, kWh, 3 decimals) and that to a daily and a monthly ``utility_meter``;
+* ``household`` and ``helpers_totals``: the last two with totals of all sources
+  (the household entry; three Sensor group sums), to measure what totals cost.
 
 Each run reports the ``states`` rows its pipeline wrote (the sources' own rows left
 out), the database's growth, the short-term statistics rows, the process's CPU time
@@ -273,76 +275,134 @@ async def test_sources(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> N
     await _measure(hass, freezer, "sources", set_up)
 
 
+def _tracked_entries(hass: HomeAssistant) -> MockConfigEntry:
+    """Add a fixed tariff and a tracked sensor per source; return the tariff."""
+    tariff = MockConfigEntry(
+        domain="utility_cost",
+        title="Bench tariff",
+        entry_id="bench_tariff",
+        data={"entry_type": "fixed_tariff", "currency": "EUR"},
+        options={"price": 0.25, "bands": []},
+    )
+    tariff.add_to_hass(hass)
+    for index in range(sensors()):
+        MockConfigEntry(
+            domain="utility_cost",
+            title=f"Load {index:02d}",
+            entry_id=f"bench_tracked_{index:02d}",
+            data={
+                "entry_type": "tracked_sensor",
+                "source": source(index),
+                "source_kind": "power",
+                "currency": "EUR",
+            },
+            options={
+                "tariff": "bench_tariff",
+                "on_threshold_w": 10,
+                "min_session_s": 60,
+            },
+        ).add_to_hass(hass)
+    return tariff
+
+
 async def test_utility_cost(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
     """Every source tracked by this integration, priced by one fixed tariff."""
 
     async def set_up() -> None:
-        tariff = MockConfigEntry(
-            domain="utility_cost",
-            title="Bench tariff",
-            entry_id="bench_tariff",
-            data={"entry_type": "fixed_tariff", "currency": "EUR"},
-            options={"price": 0.25, "bands": []},
-        )
-        tariff.add_to_hass(hass)
-        for index in range(sensors()):
-            MockConfigEntry(
-                domain="utility_cost",
-                title=f"Load {index:02d}",
-                entry_id=f"bench_tracked_{index:02d}",
-                data={
-                    "entry_type": "tracked_sensor",
-                    "source": source(index),
-                    "source_kind": "power",
-                    "currency": "EUR",
-                },
-                options={
-                    "tariff": "bench_tariff",
-                    "on_threshold_w": 10,
-                    "min_session_s": 60,
-                },
-            ).add_to_hass(hass)
+        tariff = _tracked_entries(hass)
         assert await hass.config_entries.async_setup(tariff.entry_id)
 
     await _measure(hass, freezer, "utility_cost", set_up)
+
+
+async def test_household(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """As ``utility_cost``, with the household totals (energy and cost, 3 periods)."""
+
+    async def set_up() -> None:
+        tariff = _tracked_entries(hass)
+        MockConfigEntry(
+            domain="utility_cost",
+            title="Household",
+            entry_id="bench_household",
+            unique_id="household",
+            data={"entry_type": "household"},
+            options={"include_http_meters": False},
+        ).add_to_hass(hass)
+        assert await hass.config_entries.async_setup(tariff.entry_id)
+
+    await _measure(hass, freezer, "household", set_up)
+
+
+async def _helpers(hass: HomeAssistant, *, totals: bool) -> None:
+    """Set up ``integration`` and two ``utility_meter`` per source.
+
+    With ``totals``, three Sensor group helpers of type *sum* add up the sources'
+    lifetime, daily and monthly energy (what the household totals give, less the
+    costs: the helpers price nothing).
+    """
+    groups = [
+        {
+            "platform": "group",
+            "type": "sum",
+            "name": f"Loads {suffix}",
+            "unique_id": f"bench_loads_{suffix}",
+            "entities": [
+                f"sensor.load_{index:02d}_{suffix}" for index in range(sensors())
+            ],
+        }
+        for suffix in ("energy", "daily", "monthly")
+    ]
+    assert await async_setup_component(
+        hass,
+        "sensor",
+        {
+            "sensor": [
+                {
+                    "platform": "integration",
+                    "source": source(index),
+                    "name": f"Load {index:02d} energy",
+                    "method": "left",
+                    "unit_prefix": "k",
+                    "round": 3,
+                }
+                for index in range(sensors())
+            ]
+            + (groups if totals else [])
+        },
+    )
+    assert await async_setup_component(
+        hass,
+        "utility_meter",
+        {
+            "utility_meter": {
+                f"load_{index:02d}_{cycle}": {
+                    "source": f"sensor.load_{index:02d}_energy",
+                    "cycle": cycle,
+                }
+                for index in range(sensors())
+                for cycle in ("daily", "monthly")
+            }
+        },
+    )
 
 
 async def test_helpers(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
     """Every source through ``integration`` and a daily and a monthly meter."""
 
     async def set_up() -> None:
-        assert await async_setup_component(
-            hass,
-            "sensor",
-            {
-                "sensor": [
-                    {
-                        "platform": "integration",
-                        "source": source(index),
-                        "name": f"Load {index:02d} energy",
-                        "method": "left",
-                        "unit_prefix": "k",
-                        "round": 3,
-                    }
-                    for index in range(sensors())
-                ]
-            },
-        )
-        assert await async_setup_component(
-            hass,
-            "utility_meter",
-            {
-                "utility_meter": {
-                    f"load_{index:02d}_{cycle}": {
-                        "source": f"sensor.load_{index:02d}_energy",
-                        "cycle": cycle,
-                    }
-                    for index in range(sensors())
-                    for cycle in ("daily", "monthly")
-                }
-            },
-        )
+        await _helpers(hass, totals=False)
 
     await _measure(hass, freezer, "helpers", set_up)
+
+
+async def test_helpers_totals(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """As ``helpers``, with three Sensor group sums of their energy."""
+
+    async def set_up() -> None:
+        await _helpers(hass, totals=True)
+
+    await _measure(hass, freezer, "helpers_totals", set_up)

@@ -7,7 +7,8 @@ integration (the entities it enables by default), and fed to Home Assistant's
 ``integration`` helper plus a daily and a monthly ``utility_meter``. It prints, per
 source change, the ``states`` rows and database bytes the pipeline added, and the
 process's CPU time, against the sources-only run; memory per tracked sensor; the
-long-term statistics per sensor. Then, on each engine, five years of Octopus
+long-term statistics per sensor; and what totals of all sensors add (the
+household entry; three Sensor group sums over the helpers). Then, on each engine, five years of Octopus
 half-hours imported as statistics (``ha_octopus_import.py``).
 
 Run: ``.venv/bin/python benchmarks/recorder_load.py`` (about 10 minutes per engine;
@@ -82,6 +83,36 @@ def load_rows(results: dict[str, Any]) -> tuple[list[str], str]:
     return rows, summary
 
 
+TOTALS_HEADER = [
+    (
+        "| engine | totals | entities | states rows per hour | rows per source"
+        " change | CPU ms per source change |"
+    ),
+    "|---|---|---:|---:|---:|---:|",
+]
+TOTALS = {
+    # name: (run with totals, run without, label)
+    "household": ("household", "utility_cost", "household entry (energy + cost)"),
+    "groups": ("helpers_totals", "helpers", "3 Sensor group sums (energy only)"),
+}
+
+
+def totals_rows(results: dict[str, Any]) -> list[str]:
+    """Return what the totals add to their pipeline: entities, rows and CPU."""
+    rows = []
+    for with_totals, without, label in TOTALS.values():
+        run, base = results[with_totals], results[without]
+        changes = run["source_changes"]
+        hours = changes / run["sensors"] * 5 / 3600
+        added_rows = run["states_rows"] - base["states_rows"]
+        rows.append(
+            f"| {run['engine']} | {label} | {run['entities'] - base['entities']} | "
+            f"{added_rows / hours:,.0f} | {added_rows / changes:.4f} | "
+            f"{(run['cpu_s'] - base['cpu_s']) / changes * 1000:.4f} |"
+        )
+    return rows
+
+
 def octopus_row(results: dict[str, Any]) -> str:
     """One engine's five years of Octopus statistics."""
     row = next(iter(results.values()))
@@ -117,10 +148,13 @@ def main() -> None:
         ),
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    totals = list(TOTALS_HEADER)
     for engine in engines:
-        rows, summary = load_rows(run_ha_half("ha_recorder_load.py", settings, engine))
+        results = run_ha_half("ha_recorder_load.py", settings, engine)
+        rows, summary = load_rows(results)
         load.extend(rows)
         summaries.append(summary)
+        totals.extend(totals_rows(results))
         octopus.append(
             octopus_row(
                 run_ha_half(
@@ -138,7 +172,12 @@ def main() -> None:
         "",
         *summaries,
         "",
-        f"Table 2 - {args.years} years of Octopus half-hours into the statistics",
+        "Table 2 - what totals of all the sensors add, against the same pipeline"
+        " without them",
+        "",
+        *totals,
+        "",
+        f"Table 3 - {args.years} years of Octopus half-hours into the statistics",
         "",
         *octopus,
         sep="\n",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import fcntl
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import importlib.util
 from pathlib import Path
@@ -42,8 +43,8 @@ def _free_port() -> int:
 def test_taken_port_is_refused(
     listening: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    free_ports = _script("free_ports")
-    status = free_ports.main([f"Home Assistant (--port)={listening}"])
+    preflight = _script("demo_preflight")
+    status = preflight.main([f"Home Assistant (--port)={listening}"])
     assert status == 1
     err = capsys.readouterr().err
     assert f"port {listening}, for Home Assistant (--port), is already in use" in err
@@ -55,12 +56,12 @@ def test_taken_port_is_refused(
 def test_free_ports_pass_and_nonsense_is_refused(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    free_ports = _script("free_ports")
+    preflight = _script("demo_preflight")
     port = _free_port()
-    assert free_ports.main([f"Home Assistant (--port)={port}"]) == 0
-    assert free_ports.main(["Home Assistant (--port)=http"]) == 2
+    assert preflight.main([f"Home Assistant (--port)={port}"]) == 0
+    assert preflight.main(["Home Assistant (--port)=http"]) == 2
     assert "'http' is not a port" in capsys.readouterr().err
-    assert free_ports.main([f"a={port}", f"b={port}"]) == 2
+    assert preflight.main([f"a={port}", f"b={port}"]) == 2
     assert "cannot share port" in capsys.readouterr().err
 
 
@@ -91,3 +92,19 @@ def test_demo_leaves_another_home_assistant_alone() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_running_demo_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Home Assistant's lock on the folder held: a second one must not start."""
+    preflight = _script("demo_preflight")
+    assert preflight.main(["--config", str(tmp_path)]) == 0  # no lock file yet
+    lock = tmp_path / ".ha_run.lock"
+    lock.write_text('{"pid": 4242}')
+    assert preflight.main(["--config", str(tmp_path)]) == 0  # not held: it ended
+    with lock.open("r") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # flock locks belong to the open file: another open of it is refused.
+        assert preflight.main(["--config", str(tmp_path)]) == 1
+    assert "(process 4242) already runs on" in capsys.readouterr().err

@@ -1,18 +1,26 @@
-"""Refuse, with a clear message, to start the demo on ports that are taken.
+"""Refuse, with a clear message, to start the demo where it cannot run.
 
-    python scripts/free_ports.py "Home Assistant (--port)=8123" ...
+    python scripts/demo_preflight.py [--config DIR] "Home Assistant (--port)=8123" ...
 
 Each argument names what will listen and the port it needs. A port is taken when
 something answers on it on this machine or it cannot be bound on every interface
-(as Home Assistant binds it). Exits 0 when all are free, 2 when one is not a port,
-1 (after saying which and what to do) when one is taken.
+(as Home Assistant binds it). With ``--config``, a Home Assistant already running
+on that configuration folder (its lock file held) refuses as well: two on one
+folder would corrupt it. Exits 0 when all is free, 2 when an argument is not a
+port, 1 (after saying what and what to do) when something is taken.
 """
 
 from __future__ import annotations
 
 import errno
+import fcntl
+import json
+from pathlib import Path
 import socket
 import sys
+
+# Home Assistant's own lock on a configuration folder (homeassistant.runner).
+LOCK_FILE = ".ha_run.lock"
 
 
 def taken(port: int) -> bool:
@@ -31,8 +39,35 @@ def taken(port: int) -> bool:
     return False
 
 
+def running_on(config: Path) -> str | None:
+    """Return the process id of a Home Assistant running on ``config``, if any."""
+    lock = config / LOCK_FILE
+    if not lock.exists():
+        return None
+    with lock.open("r", encoding="utf-8") as held:
+        try:
+            fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            try:
+                return str(json.loads(held.read()).get("pid", "?"))
+            except ValueError:
+                return "?"
+        fcntl.flock(held.fileno(), fcntl.LOCK_UN)
+    return None
+
+
 def main(arguments: list[str]) -> int:
-    """Check every ``label=port`` argument; return the exit status."""
+    """Check the folder and every ``label=port`` argument; return the exit status."""
+    if arguments[:1] == ["--config"]:
+        config, arguments = Path(arguments[1]), arguments[2:]
+        if (pid := running_on(config)) is not None:
+            print(
+                f"scripts/develop: a Home Assistant (process {pid}) already runs on"
+                f" {config}/ (a demo started before?); nothing was started. Stop it"
+                " first: two on one configuration folder would corrupt it.",
+                file=sys.stderr,
+            )
+            return 1
     wanted: dict[int, str] = {}
     for argument in arguments:
         label, _, text = argument.rpartition("=")
