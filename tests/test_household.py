@@ -15,6 +15,7 @@ from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr
+from homeassistant.helpers.event import async_track_state_change_event
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
@@ -89,6 +90,12 @@ async def _one_hour_of_use(
     _powers(hass, 0, 0, 0)
     await _post(client, 0)
     await publish(hass, freezer)
+    await _settle(hass, freezer)
+
+
+async def _settle(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> None:
+    """Let the totals add up what changed: they do at most every 30 seconds."""
+    await advance(hass, freezer, timedelta(seconds=30))
 
 
 def _totals(hass: HomeAssistant, prefix: str = "sensor.household") -> dict[str, float]:
@@ -168,7 +175,7 @@ async def test_a_new_day_starts_from_zero(
     """After midnight, today's totals restart; the month and lifetime keep going."""
     await _household(hass)
     await _one_hour_of_use(hass, freezer, hass_client_no_auth)
-    # 11:01 local; midnight is 12 h 59 min away, then a minute for the meters.
+    # 11:02 local; midnight is 12 h 58 min away, then a minute for the meters.
     await advance(hass, freezer, timedelta(hours=13))
     await publish(hass, freezer)
     totals = _totals(hass)
@@ -190,7 +197,7 @@ async def test_a_deleted_appliance_leaves_the_totals(
     entries = await _household(hass)
     await _one_hour_of_use(hass, freezer, hass_client_no_auth)
     await hass.config_entries.async_remove(entries["kettle"].entry_id)
-    await hass.async_block_till_done()
+    await _settle(hass, freezer)
     totals = _totals(hass)
     assert totals["energy"] == totals["energy_today"] == 1.0
     assert totals["cost"] == totals["cost_this_month"] == 0.25
@@ -224,24 +231,24 @@ async def test_totals_wait_for_every_appliance_and_survive_a_restart(
     before = _totals(hass)
     washer = entries["washer"].entry_id
     await hass.config_entries.async_unload(washer)
-    await hass.async_block_till_done()
+    await _settle(hass, freezer)
     assert hass.states.get("sensor.household_cost").state == STATE_UNAVAILABLE
     assert hass.states.get("sensor.household_energy_today").state == (STATE_UNAVAILABLE)
     assert await hass.config_entries.async_setup(washer)
-    await hass.async_block_till_done()
+    await _settle(hass, freezer)
     assert _totals(hass) == before
     # A disabled appliance is not waited for: it is simply not counted.
     await hass.config_entries.async_set_disabled_by(
         washer,
         disabled_by=ConfigEntryDisabler.USER,
     )
-    await hass.async_block_till_done()
+    await _settle(hass, freezer)
     assert state_value(hass, "sensor.household_energy") == 2.0
     # Every entry reloaded, as at a restart: the same totals.
     await hass.config_entries.async_set_disabled_by(washer, disabled_by=None)
     for entry in entries.values():
         await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
+    await _settle(hass, freezer)
     assert _totals(hass) == before
 
 
@@ -302,3 +309,31 @@ async def test_household_options(hass: HomeAssistant) -> None:
     await hass.async_block_till_done()
     assert household.options == {CONF_INCLUDE_HTTP_METERS: True}
     assert household.runtime_data.include_http_meters is True
+
+
+async def test_totals_change_at_most_every_30_seconds(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    hass_client_no_auth: ClientSessionGenerator,
+) -> None:
+    """Three appliances write on their own timers; the totals, once per 30 s.
+
+    What the recorder stores of the totals is then what it stores of one
+    appliance, however many there are.
+    """
+    await _household(hass)
+    changes: list[str] = []
+    async_track_state_change_event(
+        hass,
+        "sensor.household_energy",
+        lambda event: changes.append(event.data["new_state"].state),
+    )
+    _powers(hass, 3000, 0, 0)
+    await advance(hass, freezer, timedelta(seconds=10))
+    _powers(hass, 3000, 2500, 0)
+    await advance(hass, freezer, timedelta(seconds=10))
+    _powers(hass, 3000, 2500, 2000)
+    await advance(hass, freezer, timedelta(minutes=10))
+    # 10 min 20 s: at most one change per 30 s (and the first, at once).
+    assert 2 <= len(changes) <= 21
+    assert float(changes[-1]) > 0.9  # 5.5 kW for 10 minutes, in EUR appliances

@@ -5,9 +5,10 @@ up (:func:`.domain.household.household_figures`): every tracked sensor and every
 Tuya plug with a meter, and the stations of HTTP meters if the user includes them
 (an HTTP meter is usually the whole house, which would count its appliances twice).
 Appliances are grouped by the currency of their tariff: costs in two currencies do
-not add up. The sums are taken again whenever a meter shows new figures and when an
-entry with meters is set up or unloaded, so they follow what the appliances'
-entities show, and persist through restarts exactly as those do.
+not add up. The sums are taken again when meters show new figures and when an
+entry with meters is set up or unloaded (at once, then at most every 30 seconds),
+so they follow what the appliances' entities show, and persist through restarts
+exactly as those do.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import assert_never, cast
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.start import async_at_started
@@ -28,6 +30,7 @@ from .const import (
     DOMAIN,
     LOGGER,
     MANUFACTURER,
+    METER_SAVE_DELAY_S,
     METERING_ENTRY_TYPES,
     SIGNAL_FIGURES_PUBLISHED,
     EntryType,
@@ -105,18 +108,36 @@ class HouseholdCoordinator(UtilityCostCoordinator[HouseholdTotals]):
 
     @callback
     def async_start(self) -> None:
-        """Add up again whenever an appliance shows new figures."""
+        """Add up again when appliances show new figures (at most every 30 s).
+
+        At once, then at the end of 30 seconds if more came. Each appliance writes its figures on its own timer, so fifty of them
+        would have the totals change (and be recorded) fifty times in 30 seconds;
+        taken together they change once, as often as one appliance's do.
+        """
         entry = self.config_entry
+        debouncer: Debouncer[None] = Debouncer(
+            self.hass,
+            LOGGER,
+            cooldown=METER_SAVE_DELAY_S,
+            immediate=True,
+            function=self._add_up,
+        )
+        entry.async_on_unload(debouncer.async_shutdown)
+
+        @callback
+        def _figures_published(_hass: HomeAssistant | None = None) -> None:
+            debouncer.async_schedule_call()
+
         entry.async_on_unload(
             async_dispatcher_connect(
-                self.hass, SIGNAL_FIGURES_PUBLISHED, self._figures_published
+                self.hass, SIGNAL_FIGURES_PUBLISHED, _figures_published
             )
         )
         # An entry that failed to set up sends nothing: by then all have tried.
-        entry.async_on_unload(async_at_started(self.hass, self._figures_published))
+        entry.async_on_unload(async_at_started(self.hass, _figures_published))
 
     @callback
-    def _figures_published(self, _hass: HomeAssistant | None = None) -> None:
+    def _add_up(self) -> None:
         totals = self.totals()
         if totals != self.data:
             self.async_set_updated_data(totals)
