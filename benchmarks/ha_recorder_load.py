@@ -48,7 +48,7 @@ from sqlalchemy import text
 
 import custom_components.utility_cost  # noqa: F401 - puts this repository's integration first
 
-from .ha_run import save_results, wall_clock
+from .ha_run import bench_tariff, save_results, wall_clock
 from .profiles import power_trace
 
 ATTRS = {
@@ -277,13 +277,7 @@ async def test_sources(hass: HomeAssistant, freezer: FrozenDateTimeFactory) -> N
 
 def _tracked_entries(hass: HomeAssistant) -> MockConfigEntry:
     """Add a fixed tariff and a tracked sensor per source; return the tariff."""
-    tariff = MockConfigEntry(
-        domain="utility_cost",
-        title="Bench tariff",
-        entry_id="bench_tariff",
-        data={"entry_type": "fixed_tariff", "currency": "EUR"},
-        options={"price": 0.25, "bands": []},
-    )
+    tariff = bench_tariff()
     tariff.add_to_hass(hass)
     for index in range(sensors()):
         MockConfigEntry(

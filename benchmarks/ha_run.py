@@ -25,6 +25,21 @@ def wall_clock() -> float:
     return time.clock_gettime(time.CLOCK_MONOTONIC)
 
 
+def bench_tariff(price: float = 0.25, bands: list[dict[str, Any]] | None = None) -> Any:
+    """Return the fixed tariff (EUR) the Home Assistant halves price with."""
+    from pytest_homeassistant_custom_component.common import (  # noqa: PLC0415
+        MockConfigEntry,
+    )
+
+    return MockConfigEntry(
+        domain="utility_cost",
+        title="Bench tariff",
+        entry_id="bench_tariff",
+        data={"entry_type": "fixed_tariff", "currency": "EUR"},
+        options={"price": price, "bands": bands or []},
+    )
+
+
 def save_results(results: dict[str, Any]) -> None:
     """Write a Home Assistant half's results where :func:`run_ha_half` reads them."""
     Path(os.environ.get("BENCH_RESULTS", "results.json")).write_text(

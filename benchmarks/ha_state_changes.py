@@ -30,7 +30,7 @@ from pytest_homeassistant_custom_component.common import (
 
 import custom_components.utility_cost  # noqa: F401 - puts this repository's integration first
 
-from .ha_run import save_results, wall_clock
+from .ha_run import bench_tariff, save_results, wall_clock
 from .profiles import START, hourly_price, power_trace
 
 SOURCE = "sensor.bench_power"
@@ -83,13 +83,7 @@ def hourly_tariff() -> MockConfigEntry:
         }
         for hour in range(24)
     ]
-    return MockConfigEntry(
-        domain="utility_cost",
-        title="Bench tariff",
-        entry_id="bench_tariff",
-        data={"entry_type": "fixed_tariff", "currency": "EUR"},
-        options={"price": 1.0, "bands": bands},
-    )
+    return bench_tariff(1.0, bands)
 
 
 async def _feed(

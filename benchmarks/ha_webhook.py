@@ -37,7 +37,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 import custom_components.utility_cost  # noqa: F401 - puts this repository's integration first
 
-from .ha_run import save_results, wall_clock
+from .ha_run import bench_tariff, save_results, wall_clock
 
 WEBHOOK_ID = "bench-webhook"
 CONCURRENCY = 10
@@ -141,13 +141,7 @@ def _meter(stations: int, max_stations: int | None = None) -> MockConfigEntry:
 async def _set_up_tariff(hass: HomeAssistant) -> None:
     await hass.config.async_set_time_zone("Europe/Madrid")
     hass.config.currency = "EUR"
-    tariff = MockConfigEntry(
-        domain="utility_cost",
-        title="Bench tariff",
-        entry_id="bench_tariff",
-        data={"entry_type": "fixed_tariff", "currency": "EUR"},
-        options={"price": 0.25, "bands": []},
-    )
+    tariff = bench_tariff()
     tariff.add_to_hass(hass)
     # The integration depends on the webhook component, which brings the HTTP server.
     assert await hass.config_entries.async_setup(tariff.entry_id)

@@ -70,6 +70,18 @@ def _source(
     hass.states.async_set(PLUG_POWER, "0", POWER_ATTRS)
 
 
+async def _kettle_on_plug(
+    hass: HomeAssistant, owner: MockConfigEntry
+) -> tuple[dr.DeviceEntry, MockConfigEntry]:
+    """Track the kitchen plug's power (on its device) as "Kettle"."""
+    device = _device(hass, owner, "Kitchen plug", "plug")
+    _source(hass, owner, device)
+    tariff = fixed_tariff_entry()
+    kettle = tracked_entry(tariff, PLUG_POWER, title="Kettle")
+    await setup_entries(hass, tariff, kettle)
+    return device, kettle
+
+
 def _ours(hass: HomeAssistant, entry: MockConfigEntry) -> list[er.RegistryEntry]:
     return er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
 
@@ -81,11 +93,7 @@ async def test_entities_on_the_source_device(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """On the plug's device, named for the appliance; no device of our own."""
-    device = _device(hass, plug_integration, "Kitchen plug", "plug")
-    _source(hass, plug_integration, device)
-    tariff = fixed_tariff_entry()
-    kettle = tracked_entry(tariff, PLUG_POWER, title="Kettle")
-    await setup_entries(hass, tariff, kettle)
+    device, kettle = await _kettle_on_plug(hass, plug_integration)
     entities = _ours(hass, kettle)
     assert entities
     assert {entity.device_id for entity in entities} == {device.id}
@@ -198,11 +206,7 @@ async def test_source_renamed_is_still_tracked(
     hass: HomeAssistant, plug_integration: MockConfigEntry
 ) -> None:
     """A new entity id for the source: the entry follows it."""
-    device = _device(hass, plug_integration, "Kitchen plug", "plug")
-    _source(hass, plug_integration, device)
-    tariff = fixed_tariff_entry()
-    kettle = tracked_entry(tariff, PLUG_POWER, title="Kettle")
-    await setup_entries(hass, tariff, kettle)
+    _, kettle = await _kettle_on_plug(hass, plug_integration)
     er.async_get(hass).async_update_entity(
         PLUG_POWER, new_entity_id="sensor.kettle_plug_power"
     )

@@ -252,16 +252,21 @@ async def test_totals_wait_for_every_appliance_and_survive_a_restart(
     assert _totals(hass) == before
 
 
+async def _start_household(hass: HomeAssistant) -> Any:
+    """Open the menu and choose the household totals."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "household"}
+    )
+
+
 async def test_household_flow(hass: HomeAssistant) -> None:
     """Added from the menu, once; its name makes its entity ids."""
     tariff = fixed_tariff_entry()
     await setup_entries(hass, tariff)
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "household"}
-    )
+    result = await _start_household(hass)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "household"
     flow_id = result["flow_id"]
@@ -281,12 +286,7 @@ async def test_household_flow(hass: HomeAssistant) -> None:
     assert result["data"] == {"entry_type": EntryType.HOUSEHOLD}
     assert result["options"] == {CONF_INCLUDE_HTTP_METERS: False}
     # A second one would count everything twice.
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": SOURCE_USER}
-    )
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "household"}
-    )
+    result = await _start_household(hass)
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
 
