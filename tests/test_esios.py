@@ -15,7 +15,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.utility_cost.const import EVENT_PRICES_PUBLISHED
-from custom_components.utility_cost.esios_prices import esios_store_key
+from custom_components.utility_cost.kinds.esios_tariff.prices import esios_store_key
 from tests.fakes.esios import (
     FIXTURE_DAY_MWH,
     TOKEN,

@@ -1,9 +1,10 @@
 """Every kind of entry is handled wherever the code depends on the kind.
 
-The code matches on :func:`entry_type` with one case per kind and ``assert_never``
-after them, so mypy names a place a new kind misses; these tests set up one entry of
-every kind together and check what each place gives it at run time: its entities,
-its options, its reconfigure step, its diagnostics and what its removal leaves.
+What depends on the kind is looked up in the registry of kinds
+(``kinds/__init__.py``); these tests check the registry is whole, then set up one
+entry of every kind together and check what each place gives it at run time: its
+entities, its options, its reconfigure step, its diagnostics and what its removal
+leaves.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.utility_cost.config_flow import UtilityCostConfigFlow
 from custom_components.utility_cost.const import DOMAIN, EntryType, entry_type
+from custom_components.utility_cost.kinds import KINDS
 
 # The recorder starts first (tests/recorder.py): the Octopus account needs it.
 from .recorder import auto_enable_custom_integrations, madrid_time  # noqa: F401
@@ -127,3 +130,27 @@ async def test_removing_every_kind_leaves_nothing_stored(
     left = {k for k in hass_storage if k.startswith(f"{DOMAIN}.")}
     assert not {k for k in left if entry.entry_id in k}, left
     assert left == {k for k in others_before if entry.entry_id not in k}
+
+
+def test_the_registry_has_every_kind_once() -> None:
+    assert list(KINDS) == list(EntryType)
+    for entry_type_, kind in KINDS.items():
+        assert kind.entry_type is entry_type_
+        assert (kind.reconfigure_step is None) != (kind.reconfigure_abort is None)
+
+
+def test_each_kind_brings_its_flow_steps_and_no_step_id_is_taken_twice() -> None:
+    mro = UtilityCostConfigFlow.__mro__
+    owners: dict[str, EntryType] = {}
+    for entry_type_, kind in KINDS.items():
+        assert kind.flow_steps in mro, entry_type_
+        assert kind.flow_steps is not None
+        for name in vars(kind.flow_steps):
+            if name.startswith("async_step_"):
+                assert name not in owners, (name, owners.get(name), entry_type_)
+                owners[name] = entry_type_
+        # The menu's choice of this kind is one of its own steps.
+        assert owners.get(f"async_step_{entry_type_}") is entry_type_
+        for step in (kind.reconfigure_step, kind.reauth_step):
+            if step is not None:
+                assert owners.get(f"async_step_{step}") is entry_type_, step

@@ -18,7 +18,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from syrupy.assertion import SnapshotAssertion
 
-from custom_components.utility_cost.coordinator import tariff_store_key
+from custom_components.utility_cost.tariff.coordinator import tariff_store_key
 
 from .conftest import (
     NIGHT_BAND,

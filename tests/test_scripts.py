@@ -12,6 +12,7 @@ import threading
 from types import ModuleType
 
 import pytest
+import yaml
 
 SCRIPTS = Path(__file__).parent.parent / "scripts"
 
@@ -108,3 +109,14 @@ def test_a_running_demo_is_refused(
         # flock locks belong to the open file: another open of it is refused.
         assert preflight.main(["--config", str(tmp_path)]) == 1
     assert "(process 4242) already runs on" in capsys.readouterr().err
+
+
+def test_pre_commit_runs_the_checks_of_the_test_command() -> None:
+    """Each pre-commit hook is a command of scripts/test, with the same tool."""
+    config = yaml.safe_load((SCRIPTS.parent / ".pre-commit-config.yaml").read_text())
+    test_command = (SCRIPTS / "test").read_text()
+    entries = [hook["entry"] for repo in config["repos"] for hook in repo["hooks"]]
+    assert len(entries) == 3
+    for entry in entries:
+        command = entry.replace(" --force-exclude", "")
+        assert command in test_command, entry

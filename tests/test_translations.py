@@ -8,11 +8,26 @@ import re
 
 import yaml
 
-from custom_components.utility_cost.sensor import METER_SENSORS, TARIFF_SENSORS
+from custom_components.utility_cost.metering.sensor import METER_SENSORS
+from custom_components.utility_cost.tariff.sensor import TARIFF_SENSORS
 
 PACKAGE = Path(__file__).parent.parent / "custom_components" / "utility_cost"
 STRINGS = json.loads((PACKAGE / "translations" / "en.json").read_text())
 ICONS = json.loads((PACKAGE / "icons.json").read_text())
+
+
+# The config flow, the steps and options flows of each kind, and what they share.
+FLOW_FILES = (
+    "config_flow.py",
+    "flow.py",
+    *(
+        str(path.relative_to(PACKAGE))
+        for path in PACKAGE.glob("kinds/*/config_flow.py")
+    ),
+)
+KIND_FILES = tuple(
+    str(path.relative_to(PACKAGE)) for path in PACKAGE.glob("kinds/*/__init__.py")
+)
 
 
 def _keys(pattern: str, *files: str) -> set[str]:
@@ -31,16 +46,19 @@ def test_entity_names() -> None:
 
 
 def test_flow_errors_and_aborts() -> None:
-    errors = _keys(r'errors\[[^\]]+\] = "([a-z_]+)"', "config_flow.py")
+    errors = _keys(r'errors\[[^\]]+\] = "([a-z_]+)"', *FLOW_FILES)
     config, options = STRINGS["config"], STRINGS["options"]
     assert errors
     for error in errors:
         assert error in config["error"] or error in options["error"], error
-    aborts = _keys(r'reason="([a-z_]+)"', "config_flow.py")
+    aborts = _keys(r'reason="([a-z_]+)"', *FLOW_FILES) | _keys(
+        r'reconfigure_abort="([a-z_]+)"', *KIND_FILES
+    )
+    assert "reconfigure_tariff" in aborts
     for reason in aborts:
         assert reason in config["abort"] or reason in options["abort"], reason
     repair = STRINGS["issues"]["tariff_missing"]["fix_flow"]
-    assert _keys(r'reason="([a-z_]+)"', "repairs.py") <= set(repair["abort"])
+    assert _keys(r'reason="([a-z_]+)"', "metering/repairs.py") <= set(repair["abort"])
 
 
 def test_every_form_field_is_described() -> None:

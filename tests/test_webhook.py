@@ -31,7 +31,7 @@ from custom_components.utility_cost.const import (
     DOMAIN,
     EVENT_SESSION_ENDED,
 )
-from custom_components.utility_cost.sensor import METER_SENSORS
+from custom_components.utility_cost.metering.sensor import METER_SENSORS
 
 from .conftest import (
     HTTP_METER_WEBHOOK_ID,

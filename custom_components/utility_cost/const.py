@@ -29,8 +29,7 @@ class EntryType(StrEnum):
 def entry_type(entry: ConfigEntry) -> EntryType:
     """Return the kind of an entry of this integration.
 
-    Every place that depends on the kind matches on this with a case per kind and
-    ``assert_never`` after them, so that mypy names any place a new kind misses.
+    What depends on the kind is looked up in the registry (``kinds.kind_of``).
     """
     return EntryType(entry.data[CONF_ENTRY_TYPE])
 
@@ -162,6 +161,8 @@ METER_SAVE_DELAY_S: Final = 30
 # meters was set up or unloaded: the household totals add them up again.
 SIGNAL_FIGURES_PUBLISHED: Final = f"{DOMAIN}_figures_published"
 
+# What diagnostics show in place of a secret.
+REDACTED: Final = "**REDACTED**"
 EVENT_SESSION_ENDED: Final = f"{DOMAIN}_session_ended"
 EVENT_PRICES_PUBLISHED: Final = f"{DOMAIN}_prices_published"
 EVENT_OCTOPUS_BACKFILL_FINISHED: Final = f"{DOMAIN}_octopus_backfill_finished"

@@ -8,6 +8,7 @@ plug, a station); ``scope`` then names that device in the unique id.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -28,15 +29,10 @@ from .const import (
     EntryType,
     entry_type,
 )
-from .coordinator import (
-    HttpMeterCoordinator,
-    Station,
-    TariffCoordinator,
-    UtilityCostCoordinator,
-    station_identifier,
-)
-from .octopus_account import OctopusCoordinator
-from .tuya_account import TuyaCoordinator, TuyaPlug
+from .runtime import UtilityCostCoordinator
+
+# The value of a sensor of this integration (a figure, a moment, or nothing yet).
+type SensorValue = float | datetime | None
 
 
 def unique_id_for(entry_id: str, key: str, scope: str | None = None) -> str:
@@ -126,67 +122,6 @@ class UtilityCostEntity[CoordinatorT: UtilityCostCoordinator[Any]](
             )
 
 
-class TariffEntity(UtilityCostEntity[TariffCoordinator]):
-    """An entity of a tariff that shows prices or what follows from them."""
-
-    @property
-    def available(self) -> bool:
-        """Return True while a price is known for now.
-
-        A tariff of published prices keeps showing what it knows through an
-        outage; only when no price covers now is there nothing to show.
-        """
-        return super().available and self.coordinator.data.current.price is not None
-
-
-def plug_device_info(entry: ConfigEntry, plug: TuyaPlug) -> DeviceInfo:
-    """Return the device of a Tuya plug, connected via its account's device."""
-    device = plug.device
-    return DeviceInfo(
-        identifiers={(DOMAIN, device.id)},
-        name=device.name,
-        manufacturer="Tuya",
-        model=device.product_name or device.model or None,
-        model_id=device.product_id or None,
-        via_device=(DOMAIN, entry.entry_id),
-    )
-
-
-class TuyaPlugEntity(UtilityCostEntity[TuyaCoordinator]):
-    """An entity of one plug of a Tuya account."""
-
-    def __init__(
-        self,
-        coordinator: TuyaCoordinator,
-        description: EntityDescription,
-        plug: TuyaPlug,
-    ) -> None:
-        """Attach the entity to the plug's device."""
-        super().__init__(
-            coordinator,
-            description,
-            device=plug_device_info(coordinator.config_entry, plug),
-            scope=plug.device.id,
-        )
-        self.device_id = plug.device.id
-
-    @property
-    def plug(self) -> TuyaPlug | None:
-        """Return the plug as last refreshed (None once it is no longer monitored)."""
-        return self.coordinator.data.plugs.get(self.device_id)
-
-    @property
-    def available(self) -> bool:
-        """Return True while the cloud answers and the plug is online."""
-        return super().available and plug_online(self.coordinator, self.device_id)
-
-
-def plug_online(coordinator: TuyaCoordinator, device_id: str) -> bool:
-    """Return True if the plug is monitored and the cloud says it is online."""
-    plug = coordinator.data.plugs.get(device_id)
-    return plug is not None and plug.device.online
-
-
 @callback
 def async_add_device_entities[DeviceT](
     coordinator: UtilityCostCoordinator[Any],
@@ -214,52 +149,3 @@ def async_add_device_entities[DeviceT](
 
     add_new()
     coordinator.config_entry.async_on_unload(coordinator.async_add_listener(add_new))
-
-
-class StationReadingsMixin(CoordinatorEntity[Any]):
-    """An entity of a station, updated at each of the station's readings.
-
-    The HTTP meter tells only the station's own entities about a reading (not every
-    entity of every station, as a coordinator update would).
-    """
-
-    _station_follow: tuple[HttpMeterCoordinator, str]
-
-    def follow_station(self, meter: HttpMeterCoordinator, station: Station) -> None:
-        """Say which station's readings update this entity."""
-        self._station_follow = (meter, str(station.station_id))
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the station's readings as well as the coordinator."""
-        await super().async_added_to_hass()
-        meter, key = self._station_follow
-        self.async_on_remove(
-            meter.async_add_station_listener(key, self._handle_coordinator_update)
-        )
-
-
-def station_scope(station: Station) -> str:
-    """Return what names a station in its entities' unique ids."""
-    return f"station_{station.station_id}"
-
-
-def station_device_info(entry: ConfigEntry, station: Station) -> DeviceInfo:
-    """Return the device of an HTTP meter's station."""
-    return DeviceInfo(
-        identifiers={(DOMAIN, station_identifier(entry.entry_id, station.station_id))},
-        translation_key="station",
-        translation_placeholders={
-            "meter": entry.title,
-            "station_id": str(station.station_id),
-        },
-        manufacturer=MANUFACTURER,
-        model="HTTP meter station",
-    )
-
-
-def entry_tariffs(entry: ConfigEntry) -> list[TariffCoordinator]:
-    """Return the tariffs of a loaded entry: itself, or an Octopus account's meters'."""
-    runtime = entry.runtime_data
-    if isinstance(runtime, OctopusCoordinator):
-        return list(runtime.tariffs.values())
-    return [runtime] if isinstance(runtime, TariffCoordinator) else []

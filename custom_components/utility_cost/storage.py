@@ -13,7 +13,7 @@ restart restores, however the process ends (see ``docs/architecture.md``).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
@@ -131,3 +131,9 @@ class ThrottledStore:
             self._unsub_timer()
             self._unsub_timer = None
         self._timer_due = None
+
+
+async def async_remove_stores(hass: HomeAssistant, keys: Iterable[str]) -> None:
+    """Delete the stores of a deleted entry."""
+    for key in keys:
+        await ThrottledStore(hass, key, dict).async_remove()

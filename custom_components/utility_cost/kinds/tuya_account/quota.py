@@ -26,8 +26,8 @@ from homeassistant.helpers.event import (
 )
 from homeassistant.util import dt as dt_util
 
-from .api.quota_portal import PortalError, QuotaPortalClient
-from .const import (
+from ...api.quota_portal import PortalError, QuotaPortalClient
+from ...const import (
     CONF_MESSAGE_CAP,
     CONF_MONTHLY_CAP,
     CONF_PORTAL_COOKIE,
@@ -41,7 +41,7 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
-from .domain.quota import (
+from ...domain.quota import (
     DEFAULT_MESSAGE_CAP,
     RECOMPUTE_EVERY,
     CloudAnswer,
@@ -50,7 +50,7 @@ from .domain.quota import (
     QuotaSource,
     SteadyClock,
 )
-from .storage import ThrottledStore
+from ...storage import ThrottledStore
 
 PORTAL_EVERY: Final = timedelta(hours=6)
 

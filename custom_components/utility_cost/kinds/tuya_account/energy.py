@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta, tzinfo
 from typing import Any, Final
 
-from .api.tuya import TuyaClient
-from .domain.energy import EnergySlice
-from .domain.plausibility import Finding, ProductEvidence, judge_counter, judge_energy
-from .domain.plug_energy import (
+from ...api.tuya import TuyaClient
+from ...domain.energy import EnergySlice
+from ...domain.plausibility import Finding, ProductEvidence, judge_counter, judge_energy
+from ...domain.plug_energy import (
     GIVE_UP_AFTER,
     LOG_RETENTION,
     LOGS_SETTLE,
@@ -39,14 +39,8 @@ from .domain.plug_energy import (
     statistics_final_until,
     statistics_request,
 )
-from .domain.plugs import (
-    ENERGY,
-    EXPORTED,
-    CounterFollower,
-    CounterKind,
-    EnergyPoint,
-)
-from .metering import MeterRuntime
+from ...domain.plugs import ENERGY, EXPORTED, CounterFollower, CounterKind, EnergyPoint
+from ...metering.runtime import MeterRuntime
 
 # A plug reports its energy every few minutes once it has counted a unit (1 Wh):
 # silent this long, it used less than a unit, and its next report counts from then.

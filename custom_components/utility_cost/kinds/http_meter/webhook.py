@@ -23,9 +23,10 @@ from homeassistant.helpers.network import NoURLAvailableError
 from homeassistant.util import dt as dt_util
 from homeassistant.util.json import json_loads
 
-from .const import CONF_ALLOW_REMOTE, DOMAIN, LOGGER
-from .coordinator import HttpMeterCoordinator, UtilityCostConfigEntry
-from .domain.readings import InvalidReadingError, parse_reading
+from ...const import CONF_ALLOW_REMOTE, DOMAIN, LOGGER
+from ...domain.readings import InvalidReadingError, parse_reading
+from ...runtime import UtilityCostConfigEntry
+from .coordinator import HttpMeterCoordinator
 
 MAX_BODY: Final = 4096  # bytes
 READ_CHUNK: Final = 1024

@@ -41,7 +41,7 @@ from homeassistant.helpers.storage import Store
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .api.octopus import (
+from ...api.octopus import (
     DAY_UNIT_RATES,
     DEFAULT_BASE_URL,
     ELECTRICITY,
@@ -58,7 +58,7 @@ from .api.octopus import (
     OctopusNotFoundError,
     OctopusRateLimitedError,
 )
-from .const import (
+from ...const import (
     CONF_ACCOUNT_NUMBER,
     CONF_BASE_URL,
     CONF_GAS_CALORIFIC_VALUE,
@@ -77,14 +77,8 @@ from .const import (
     EVENT_OCTOPUS_BACKFILL_FINISHED,
     LOGGER,
 )
-from .coordinator import (
-    TariffCoordinator,
-    UtilityCostConfigEntry,
-    UtilityCostCoordinator,
-    tariff_store_key,
-)
-from .domain.hours import HourTotal
-from .domain.octopus import (
+from ...domain.hours import HourTotal
+from ...domain.octopus import (
     DEFAULT_CALORIFIC_VALUE,
     AgreementSpan,
     NightWindow,
@@ -100,15 +94,17 @@ from .domain.octopus import (
     whole_days,
     with_standing_charge,
 )
-from .domain.periods import day_ranges, describe_days, local_midnight
-from .domain.prices import IntervalSchedule, PriceInterval, PriceSchedule
-from .repairs import async_set_octopus_issue
-from .statistics import (
+from ...domain.periods import day_ranges, describe_days, local_midnight
+from ...domain.prices import IntervalSchedule, PriceInterval, PriceSchedule
+from ...runtime import UtilityCostConfigEntry, UtilityCostCoordinator
+from ...statistics import (
     MeterStatistics,
     async_import_hours,
     async_last_imported_hour,
     meter_statistics,
 )
+from ...tariff.coordinator import TariffCoordinator, tariff_store_key
+from .repairs import async_set_octopus_issue
 
 UK: Final = ZoneInfo("Europe/London")
 CURRENCY: Final = "GBP"
@@ -233,6 +229,13 @@ async def async_remove_octopus_stores(hass: HomeAssistant, entry_id: str) -> Non
 
 class OctopusCoordinator(UtilityCostCoordinator[dict[str, OctopusMeter]]):
     """The included meters of an Octopus account, their rates and their history."""
+
+    def private_identifiers(self) -> set[str]:
+        """Return the meters' numbers: diagnostics hide them."""
+        found: set[str] = set()
+        for meter in self.data.values():
+            found |= {meter.point.point, meter.serial, *meter.point.serials}
+        return found
 
     def __init__(self, hass: HomeAssistant, entry: UtilityCostConfigEntry) -> None:
         """Prepare the client and the options."""

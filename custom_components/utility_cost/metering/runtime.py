@@ -23,11 +23,11 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 
-from .const import EVENT_SESSION_ENDED, LOGGER
-from .domain.energy import EnergySlice
-from .domain.meter import Meter, MeterFigures, MeterUpdate
-from .domain.sessions import Session
-from .tariff import TariffLink
+from ..const import DOMAIN, EVENT_SESSION_ENDED, LOGGER
+from ..domain.energy import EnergySlice
+from ..domain.meter import Meter, MeterFigures, MeterUpdate
+from ..domain.sessions import Session
+from ..tariff.link import TariffLink
 
 
 class MeterRuntime:
@@ -173,3 +173,8 @@ class MeterRuntime:
                 "currency": self.currency,
             },
         )
+
+
+def meter_store_key(entry_id: str) -> str:
+    """Return the storage key of a tracked sensor's meter."""
+    return f"{DOMAIN}.meter.{entry_id}"

@@ -9,7 +9,6 @@ is priced with, whether or not that entry is loaded right now.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import time, tzinfo
 from typing import Any, Protocol, runtime_checkable
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
@@ -20,23 +19,16 @@ from homeassistant.helpers.selector import (
     SelectSelectorConfig,
     SelectSelectorMode,
 )
-from homeassistant.util import dt as dt_util
 
-from .const import (
-    CONF_BAND_DAYS,
-    CONF_BAND_END,
-    CONF_BAND_NAME,
-    CONF_BAND_START,
-    CONF_BANDS,
+from ..const import (
     CONF_CURRENCY,
     CONF_ENTRY_TYPE,
-    CONF_PRICE,
     DOMAIN,
     TARIFF_ENTRY_TYPES,
-    WEEKDAYS,
     EntryType,
 )
-from .domain.prices import Band, FixedTariff, PriceSchedule
+from ..domain.prices import PriceSchedule
+from .schedule import fixed_schedule
 
 
 def is_tariff_entry(entry: ConfigEntry) -> bool:
@@ -95,26 +87,6 @@ def scoped_tariffs(hass: HomeAssistant) -> list[tuple[str, str, str]]:
 def tariff_currency(entry: ConfigEntry) -> str:
     """Return the currency a tariff entry prices in."""
     return str(entry.data[CONF_CURRENCY])
-
-
-def band_from_options(band: Mapping[str, Any]) -> Band:
-    """Build a domain band from its stored options."""
-    return Band(
-        name=str(band[CONF_BAND_NAME]),
-        price=float(band[CONF_PRICE]),
-        start=time.fromisoformat(band[CONF_BAND_START]),
-        end=time.fromisoformat(band[CONF_BAND_END]),
-        days=frozenset(WEEKDAYS.index(day) for day in band[CONF_BAND_DAYS]),
-    )
-
-
-def fixed_tariff_from_options(options: Mapping[str, Any], tz: tzinfo) -> FixedTariff:
-    """Build the fixed tariff an entry's options describe."""
-    return FixedTariff(
-        price=float(options[CONF_PRICE]),
-        tz=tz,
-        bands=tuple(band_from_options(b) for b in options.get(CONF_BANDS, ())),
-    )
 
 
 def tariff_selector(
@@ -201,8 +173,3 @@ class TariffLink:
             self._options = entry.options
             self._schedule = fixed_schedule(entry)
         return self._schedule
-
-
-def fixed_schedule(entry: ConfigEntry) -> FixedTariff:
-    """Build the schedule of a fixed tariff entry from its options."""
-    return fixed_tariff_from_options(entry.options, dt_util.get_default_time_zone())

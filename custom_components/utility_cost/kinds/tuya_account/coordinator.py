@@ -24,7 +24,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 import contextlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -47,7 +47,7 @@ from homeassistant.helpers.event import (
 from homeassistant.helpers.update_coordinator import UpdateFailed
 from homeassistant.util import dt as dt_util
 
-from .api.tuya import (
+from ...api.tuya import (
     DATA_CENTERS,
     DEVICE_PAGE_SIZE,
     TOKEN_PATH,
@@ -65,7 +65,7 @@ from .api.tuya import (
     TuyaQuotaExhaustedError,
     TuyaRateLimitedError,
 )
-from .api.tuya_messages import (
+from ...api.tuya_messages import (
     MESSAGE_HOSTS,
     DeviceReport,
     HeldMessages,
@@ -74,7 +74,7 @@ from .api.tuya_messages import (
     TuyaMessageClient,
     TuyaMessageServiceUnavailableError,
 )
-from .const import (
+from ...const import (
     CONF_ACCESS_ID,
     CONF_ACCESS_SECRET,
     CONF_BASE_URL,
@@ -94,22 +94,21 @@ from .const import (
     SIGNAL_FIGURES_PUBLISHED,
     TUYA_TICK_INTERVAL,
 )
-from .coordinator import UtilityCostCoordinator
-from .domain.meter import Meter
-from .domain.plausibility import (
+from ...domain.meter import Meter
+from ...domain.plausibility import (
     OUTLET_LIMIT_W,
     Finding,
     Judgement,
     ProductEvidence,
     judge,
 )
-from .domain.plug_energy import (
+from ...domain.plug_energy import (
     ACTIVE_W,
     MeasuredSource,
     next_reconcile,
     reconcile_calls,
 )
-from .domain.plugs import (
+from ...domain.plugs import (
     CURRENT,
     DEFAULT_SCALES,
     ENERGY,
@@ -131,20 +130,17 @@ from .domain.plugs import (
     read_plug,
     switch_codes,
 )
-from .domain.polling import next_refresh_at, refresh_plan
-from .domain.quota import DEFAULT_MONTHLY_CAP, CloudAnswer
-from .domain.sessions import SessionRules
-from .domain.units import SourceKind
-from .metering import MeterRuntime
-from .repairs import (
-    async_check_tariff,
-    async_create_tuya_issue,
-    async_delete_tuya_issues,
-)
-from .statistics import async_import_hours, meter_statistics
-from .storage import ThrottledStore
-from .tariff import TariffLink
-from .tuya_energy import (
+from ...domain.polling import next_refresh_at, refresh_plan
+from ...domain.quota import DEFAULT_MONTHLY_CAP, CloudAnswer
+from ...domain.sessions import SessionRules
+from ...domain.units import SourceKind
+from ...metering.repairs import async_check_tariff
+from ...metering.runtime import MeterRuntime
+from ...runtime import UtilityCostCoordinator
+from ...statistics import async_import_hours, meter_statistics
+from ...storage import ThrottledStore
+from ...tariff.link import TariffLink
+from .energy import (
     QUIET,
     CounterReport,
     PlugEnergy,
@@ -155,10 +151,11 @@ from .tuya_energy import (
     restore_counters,
     settle_quiet,
 )
-from .tuya_quota import TuyaQuota
+from .quota import TuyaQuota
+from .repairs import async_create_tuya_issue, async_delete_tuya_issues
 
 if TYPE_CHECKING:
-    from .coordinator import UtilityCostConfigEntry
+    from ...runtime import UtilityCostConfigEntry
 
 # How long a power is believed without a newer one: a polled sample for a little
 # longer than the planned interval (never beyond 30 minutes), a pushed one until the
@@ -367,6 +364,14 @@ class Capabilities:
 
 class TuyaCoordinator(UtilityCostCoordinator[TuyaAccount]):
     """The plugs of one Tuya cloud project, polled within a monthly call budget."""
+
+    def appliance_meters(self) -> Iterable[MeterRuntime]:
+        """Return the meter of each plug that measures energy."""
+        return [
+            plug.runtime
+            for plug in self.data.plugs.values()
+            if plug.runtime is not None
+        ]
 
     def __init__(self, hass: HomeAssistant, entry: UtilityCostConfigEntry) -> None:
         """Prepare the clients and the budget from the entry."""

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import assert_never, cast
 
 from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant, callback
@@ -24,7 +23,7 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.start import async_at_started
 
-from .const import (
+from ...const import (
     CONF_INCLUDE_HTTP_METERS,
     DEVICE_MODELS,
     DOMAIN,
@@ -36,16 +35,10 @@ from .const import (
     EntryType,
     entry_type,
 )
-from .coordinator import (
-    HttpMeterCoordinator,
-    MeterCoordinator,
-    UtilityCostConfigEntry,
-    UtilityCostCoordinator,
-)
-from .domain.household import household_figures
-from .domain.meter import MeterFigures
-from .metering import MeterRuntime
-from .tuya_account import TuyaCoordinator
+from ...domain.household import household_figures
+from ...domain.meter import MeterFigures
+from ...metering.runtime import MeterRuntime
+from ...runtime import UtilityCostConfigEntry, UtilityCostCoordinator
 
 # An enabled entry in these states will be (again) counted once set up.
 _NOT_SET_UP = frozenset(
@@ -146,32 +139,16 @@ class HouseholdCoordinator(UtilityCostCoordinator[HouseholdTotals]):
 def appliance_meters(
     hass: HomeAssistant, include_http_meters: bool
 ) -> Iterator[MeterRuntime]:
-    """Yield the meter of every appliance of the loaded entries."""
+    """Yield the meter of every appliance of the loaded entries.
+
+    A whole house's meter (an HTTP meter's stations) only when asked: it already
+    holds the appliances.
+    """
     entry: UtilityCostConfigEntry
     for entry in hass.config_entries.async_loaded_entries(DOMAIN):
-        match entry_type(entry):
-            case EntryType.TRACKED_SENSOR:
-                yield cast(MeterCoordinator, entry.runtime_data).runtime
-            case EntryType.TUYA_ACCOUNT:
-                tuya = cast(TuyaCoordinator, entry.runtime_data)
-                for plug in tuya.data.plugs.values():
-                    if plug.runtime is not None:
-                        yield plug.runtime
-            case EntryType.HTTP_METER:
-                if include_http_meters:
-                    meter = cast(HttpMeterCoordinator, entry.runtime_data)
-                    for station in meter.data.stations.values():
-                        yield station.runtime
-            case (
-                EntryType.FIXED_TARIFF
-                | EntryType.ESIOS_TARIFF
-                | EntryType.OCTOPUS
-                | EntryType.HOUSEHOLD
-            ):
-                # Prices, a whole-house supply's history, and the totals themselves.
-                pass
-            case unknown:
-                assert_never(unknown)
+        coordinator = entry.runtime_data
+        if include_http_meters or not coordinator.whole_house:
+            yield from coordinator.appliance_meters()
 
 
 def household_scope(currency: str) -> str:

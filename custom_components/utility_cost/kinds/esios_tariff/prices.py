@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from homeassistant.core import HomeAssistant
 
-from .api.esios import (
+from ...api.esios import (
     EsiosAuthenticationError,
     EsiosBadResponseError,
     EsiosClient,
@@ -25,9 +25,9 @@ from .api.esios import (
     EsiosNotPublishedError,
     EsiosRateLimitedError,
 )
-from .const import DOMAIN, LOGGER
-from .domain.prices import IntervalSchedule, PriceInterval
-from .domain.pvpc import (
+from ...const import DOMAIN, LOGGER
+from ...domain.prices import IntervalSchedule, PriceInterval
+from ...domain.pvpc import (
     Zone,
     local_day,
     next_check,
@@ -35,7 +35,7 @@ from .domain.pvpc import (
     toll_period,
     wanted_days,
 )
-from .storage import ThrottledStore
+from ...storage import ThrottledStore
 
 # Days older than yesterday are dropped: nothing prices them any more.
 _KEEP_DAYS_BEFORE_TODAY: Final = 1

@@ -1,0 +1,1 @@
+"""What every meter shares: its runtime (meter, tariff, store), its sensors, and the one tariff check."""
