@@ -16,12 +16,7 @@ from homeassistant.helpers import config_validation as cv, device_registry as dr
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 from homeassistant.helpers.typing import ConfigType
 
-from .const import (
-    DOMAIN,
-    METERING_ENTRY_TYPES,
-    SIGNAL_FIGURES_PUBLISHED,
-    entry_type,
-)
+from .const import DOMAIN, METERING_ENTRY_TYPES, SIGNAL_FIGURES_PUBLISHED, entry_type
 from .kinds import KINDS, kind_of
 from .runtime import UtilityCostConfigEntry
 from .services import async_setup_services

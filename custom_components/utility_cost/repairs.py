@@ -5,9 +5,7 @@ from __future__ import annotations
 from homeassistant.components.repairs import RepairsFlow
 from homeassistant.core import HomeAssistant
 
-from .kinds.tuya_account.repairs import (
-    PortalCookieRepairFlow,
-)
+from .kinds.tuya_account.repairs import PortalCookieRepairFlow
 from .metering.repairs import TariffMissingRepairFlow
 
 

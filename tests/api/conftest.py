@@ -1,8 +1,5 @@
-"""API clients are tested without Home Assistant and in real time.
-
-The package's autouse fixtures set up Home Assistant and freeze the clock; these
-replace them with nothing, so that a client's timeout can expire.
-"""
+"""API clients are tested without Home Assistant and in real time (a client's
+timeout expires), each with its own aiohttp session."""
 
 from __future__ import annotations
 
@@ -10,16 +7,6 @@ from collections.abc import AsyncGenerator
 
 import aiohttp
 import pytest
-
-
-@pytest.fixture(autouse=True)
-def madrid_time() -> None:
-    """Leave time running."""
-
-
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations() -> None:
-    """Start no Home Assistant."""
 
 
 @pytest.fixture

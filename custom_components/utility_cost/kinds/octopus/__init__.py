@@ -15,7 +15,8 @@ from ...tariff.coordinator import TariffCoordinator
 from ...tariff.link import split_tariff_id
 from ...tariff.platforms import tariff_platforms
 from .config_flow import OctopusOptionsFlow, OctopusSteps
-from .coordinator import OctopusCoordinator, async_remove_octopus_stores
+from .coordinator import OctopusCoordinator
+from .meters import async_remove_octopus_stores
 from .sensor import async_add_sensors
 from .services import async_register_services
 

@@ -57,7 +57,8 @@ from ...flow import (
     time_of_day,
     url_field,
 )
-from .coordinator import OctopusCoordinator, account_meters, meter_name
+from .coordinator import OctopusCoordinator
+from .meters import account_meters, meter_name
 
 OCTOPUS_CURRENCY = "GBP"
 

@@ -19,7 +19,8 @@ from homeassistant.util import dt as dt_util
 from ...entity import SensorValue, UtilityCostEntity
 from ...runtime import UtilityCostConfigEntry
 from ...tariff.sensor import tariff_sensors
-from .coordinator import CURRENCY, OctopusCoordinator, OctopusMeter, octopus_device_info
+from .coordinator import OctopusCoordinator
+from .meters import CURRENCY, OctopusMeter, octopus_device_info
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -13,7 +13,8 @@ import voluptuous as vol
 
 from ...const import DOMAIN, EntryType
 from ...runtime import loaded_coordinator
-from .coordinator import UK, OctopusCoordinator
+from .coordinator import OctopusCoordinator
+from .meters import UK
 
 SERVICE_OCTOPUS_BACKFILL: Final = "octopus_backfill"
 ATTR_CONFIG_ENTRY_ID: Final = "config_entry_id"

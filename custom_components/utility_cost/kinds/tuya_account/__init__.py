@@ -14,8 +14,9 @@ from ...metering.repairs import async_delete_tariff_missing_issue
 from ...runtime import Kind, UtilityCostConfigEntry
 from ...storage import async_remove_stores
 from .config_flow import TuyaAccountSteps, TuyaOptionsFlow
-from .coordinator import TuyaCoordinator, tuya_store_key
+from .coordinator import TuyaCoordinator
 from .diagnostics import tuya_diagnostics
+from .models import tuya_store_key
 from .quota import quota_store_key
 from .repairs import TUYA_CLOUD_ISSUES, TUYA_QUOTA_ISSUES, async_delete_tuya_issues
 from .sensor import async_add_sensors

@@ -79,7 +79,8 @@ from ...flow import (
     url_field,
 )
 from ...tariff.link import tariff_currency, tariff_selector
-from .coordinator import TuyaCoordinator, tuya_base_url
+from .coordinator import TuyaCoordinator
+from .models import tuya_base_url
 
 
 def _data_centers() -> SelectSelector:

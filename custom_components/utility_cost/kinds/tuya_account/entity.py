@@ -8,7 +8,8 @@ from homeassistant.helpers.entity import EntityDescription
 
 from ...const import DOMAIN
 from ...entity import UtilityCostEntity
-from .coordinator import TuyaCoordinator, TuyaPlug
+from .coordinator import TuyaCoordinator
+from .models import TuyaPlug
 
 
 def plug_device_info(entry: ConfigEntry, plug: TuyaPlug) -> DeviceInfo:

@@ -36,8 +36,9 @@ from ...metering.sensor import (
     MeterSensorEntityDescription,
 )
 from ...runtime import UtilityCostConfigEntry
-from .coordinator import TuyaCoordinator, TuyaPlug
+from .coordinator import TuyaCoordinator
 from .entity import TuyaPlugEntity, plug_device_info, plug_online
+from .models import TuyaPlug
 
 CALLS = "calls"
 

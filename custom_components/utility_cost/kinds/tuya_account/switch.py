@@ -15,8 +15,9 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from ...domain.plugs import mains_codes, switch_codes
 from ...entity import async_add_device_entities
 from ...runtime import UtilityCostConfigEntry
-from .coordinator import TuyaCoordinator, TuyaPlug
+from .coordinator import TuyaCoordinator
 from .entity import TuyaPlugEntity
+from .models import TuyaPlug
 
 
 async def async_add_switches(

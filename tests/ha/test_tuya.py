@@ -27,6 +27,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.utility_cost import async_remove_config_entry_device
 from custom_components.utility_cost.const import DOMAIN, EVENT_SESSION_ENDED
+from tests.fakes.tuya_cloud import ACCESS_SECRET, FakeTuyaCloud, socket, strip
 
 from .conftest import (
     advance,
@@ -38,7 +39,6 @@ from .conftest import (
     state_value,
     tuya_entry,
 )
-from .fakes.tuya_cloud import ACCESS_SECRET, FakeTuyaCloud, socket, strip
 
 # What 100 W adds in 8 minutes, in kWh: the most a refresh interval can add.
 EIGHT_MINUTES = 100 * 8 / 60_000

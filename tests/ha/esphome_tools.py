@@ -7,7 +7,7 @@ import socket
 
 # scripts/setup installs ESPHome in its own virtual environment (it pins other
 # versions of packages Home Assistant also uses).
-ESPHOME = Path(__file__).parent.parent / ".venv-esphome" / "bin" / "esphome"
+ESPHOME = Path(__file__).parents[2] / ".venv-esphome" / "bin" / "esphome"
 
 
 def free_port() -> int:

@@ -14,7 +14,7 @@ from types import ModuleType
 import pytest
 import yaml
 
-SCRIPTS = Path(__file__).parent.parent / "scripts"
+SCRIPTS = Path(__file__).parents[2] / "scripts"
 
 
 def _script(name: str) -> ModuleType:

@@ -21,9 +21,10 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
+from tests.fakes.tuya_cloud import FakeTuyaCloud, simulated_socket
+from tests.fakes.tuya_plugs import Appliance, Block
+
 from .conftest import setup_entries
-from .fakes.tuya_cloud import FakeTuyaCloud, simulated_socket
-from .fakes.tuya_plugs import Appliance, Block
 from .recorder import auto_enable_custom_integrations, madrid_time  # noqa: F401
 from .test_tuya_energy import account, fridge, kettle, reported_kwh, run
 

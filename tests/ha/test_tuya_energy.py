@@ -25,10 +25,10 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.utility_cost.const import DOMAIN
+from tests.fakes.tuya_cloud import FakeDevice, FakeTuyaCloud, simulated_socket
+from tests.fakes.tuya_plugs import Appliance, Block, Firmware
 
 from .conftest import setup_entries, shown_energy, state_value, tuya_entry
-from .fakes.tuya_cloud import FakeDevice, FakeTuyaCloud, simulated_socket
-from .fakes.tuya_plugs import Appliance, Block, Firmware
 
 # 2026-01-12 09:00 UTC, the suite's start.
 T0 = dt_util.parse_datetime("2026-01-12T09:00:00+00:00")

@@ -15,6 +15,8 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 from pytest_homeassistant_custom_component.typing import WebSocketGenerator
 
+from tests.fakes.esios import FakeEsios
+
 from .conftest import (
     START,
     advance,
@@ -23,7 +25,6 @@ from .conftest import (
     setup_entries,
     tracked_entry,
 )
-from .fakes.esios import FakeEsios
 
 # The recorder starts first (tests/recorder.py).
 from .recorder import auto_enable_custom_integrations, madrid_time  # noqa: F401

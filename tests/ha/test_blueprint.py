@@ -17,7 +17,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from .conftest import NIGHT_BAND, fixed_tariff_entry, setup_entries
 
 BLUEPRINT = (
-    Path(__file__).parent.parent
+    Path(__file__).parents[2]
     / "blueprints"
     / "automation"
     / "utility_cost"

@@ -15,6 +15,7 @@ from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
 from custom_components.utility_cost.diagnostics import TO_REDACT
+from tests.fakes.esios import TOKEN, FakeEsios
 
 from .conftest import (
     HTTP_METER_WEBHOOK_ID,
@@ -27,7 +28,6 @@ from .conftest import (
     setup_entries,
     tracked_entry,
 )
-from .fakes.esios import TOKEN, FakeEsios
 
 
 async def test_tariff_diagnostics(

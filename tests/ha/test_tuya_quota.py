@@ -26,6 +26,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.utility_cost.const import DOMAIN
+from tests.fakes.tuya_cloud import ACCESS_ID, FakeTuyaCloud
 
 from .conftest import (
     PORTAL_COOKIE,
@@ -36,7 +37,6 @@ from .conftest import (
     state_value,
     tuya_entry,
 )
-from .fakes.tuya_cloud import ACCESS_ID, FakeTuyaCloud
 
 QUOTA_KEY = "utility_cost.tuya_quota.tuya_account"
 

@@ -24,9 +24,9 @@ from custom_components.utility_cost.const import (
     CONF_TARIFF,
     DOMAIN,
 )
+from tests.fakes.tuya_cloud import ACCESS_ID, ACCESS_SECRET, FakeTuyaCloud
 
 from .conftest import api_calls, fixed_tariff_entry, setup_entries, tuya_entry
-from .fakes.tuya_cloud import ACCESS_ID, ACCESS_SECRET, FakeTuyaCloud
 
 
 async def _start(hass: HomeAssistant, *, advanced: bool = True) -> dict[str, Any]:

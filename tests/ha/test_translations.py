@@ -11,7 +11,7 @@ import yaml
 from custom_components.utility_cost.metering.sensor import METER_SENSORS
 from custom_components.utility_cost.tariff.sensor import TARIFF_SENSORS
 
-PACKAGE = Path(__file__).parent.parent / "custom_components" / "utility_cost"
+PACKAGE = Path(__file__).parents[2] / "custom_components" / "utility_cost"
 STRINGS = json.loads((PACKAGE / "translations" / "en.json").read_text())
 ICONS = json.loads((PACKAGE / "icons.json").read_text())
 

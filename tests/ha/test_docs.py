@@ -18,7 +18,7 @@ from .conftest import (
     tracked_entry,
 )
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 # The documented dashboards: every entity id in them must exist in the demo.
 DASHBOARDS = [ROOT / "docs" / "dashboard.yaml"]
 ENTITY_ID = re.compile(r"\b(?:sensor|binary_sensor|number|switch)\.[a-z0-9_]+")

@@ -12,6 +12,23 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from tests.fakes.esios import TOKEN, FakeEsios
+from tests.fakes.octopus import (
+    ACCOUNT,
+    API_KEY,
+    EXPORT_MPAN,
+    GAS_MPRN,
+    GAS_SERIAL,
+    IMPORT_MPAN,
+    IMPORT_SERIAL,
+    FakeOctopus,
+)
+from tests.fakes.tuya_cloud import (
+    ACCESS_ID as TUYA_ACCESS_ID,
+    ACCESS_SECRET as TUYA_ACCESS_SECRET,
+    FakeTuyaCloud,
+)
+
 from .conftest import (
     HTTP_METER_WEBHOOK_ID,
     PORTAL_COOKIE,
@@ -23,22 +40,6 @@ from .conftest import (
     setup_entries,
     tracked_entry,
     tuya_entry,
-)
-from .fakes.esios import TOKEN, FakeEsios
-from .fakes.octopus import (
-    ACCOUNT,
-    API_KEY,
-    EXPORT_MPAN,
-    GAS_MPRN,
-    GAS_SERIAL,
-    IMPORT_MPAN,
-    IMPORT_SERIAL,
-    FakeOctopus,
-)
-from .fakes.tuya_cloud import (
-    ACCESS_ID as TUYA_ACCESS_ID,
-    ACCESS_SECRET as TUYA_ACCESS_SECRET,
-    FakeTuyaCloud,
 )
 
 # The recorder starts first (tests/recorder.py): the Octopus account needs it.

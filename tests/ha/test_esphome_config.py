@@ -14,7 +14,7 @@ import pytest
 
 from .esphome_tools import ESPHOME
 
-ESPHOME_DIR = Path(__file__).parent.parent / "esphome"
+ESPHOME_DIR = Path(__file__).parents[2] / "esphome"
 CONFIGS = sorted(
     path for path in ESPHOME_DIR.glob("*.yaml") if not path.name.startswith("secrets")
 )

@@ -33,7 +33,7 @@ from custom_components.utility_cost.const import DOMAIN
 from .conftest import setup_entries, shown_energy, state_value
 from .esphome_tools import ESPHOME, free_port
 
-SIM_METER = Path(__file__).parent / "esphome" / "sim_meter.yaml"
+SIM_METER = Path(__file__).parents[1] / "esphome" / "sim_meter.yaml"
 
 pytestmark = [
     pytest.mark.skipif(

@@ -11,9 +11,9 @@ from homeassistant.data_entry_flow import FlowResultType, UnknownHandler
 import pytest
 
 from custom_components.utility_cost.const import CONF_BASE_URL, CONF_ZONE, DOMAIN
+from tests.fakes.esios import TOKEN, FakeEsios
 
 from .conftest import esios_entry, setup_entries
-from .fakes.esios import TOKEN, FakeEsios
 
 
 async def _start(hass: HomeAssistant, *, advanced: bool = True) -> dict[str, Any]:

@@ -38,7 +38,7 @@ from .recorder import auto_enable_custom_integrations, madrid_time  # noqa: F401
 
 TRANSLATIONS = json.loads(
     (
-        Path(__file__).parents[1]
+        Path(__file__).parents[2]
         / "custom_components/utility_cost/translations/en.json"
     ).read_text(encoding="utf-8")
 )

@@ -1,0 +1,1 @@
+"""Tests that need Home Assistant: entities, flows, the recorder, restarts."""
